@@ -1,0 +1,99 @@
+"""Turn cubes and their labels into an aligned (X, y, groups, locations) dataset."""
+
+import numpy as np
+from sklearn.base import clone
+from sklearn.utils import Bunch
+
+from ..preprocessing import CubeSlicer
+
+
+def _per_cube_column(source, key, n_cubes, what):
+    if isinstance(key, str):
+        if key not in source:
+            raise ValueError(
+                f"{what} {key!r} is not a field of the cube data; have {sorted(source)}"
+            )
+        values = np.asarray(source[key])
+    else:
+        values = np.asarray(key)
+    if values.shape[:1] != (n_cubes,):
+        raise ValueError(
+            f"{what} must have one value per cube ({n_cubes}), got shape {values.shape}"
+        )
+    return values
+
+
+def make_slice_dataset(
+    cubes, targets, slicer=None, patcher=None, *, field="delta_T", groups="realization"
+):
+    """Slice (and optionally patch) cubes into a dataset with aligned labels and groups.
+
+    This does the sample-creating step that a scikit-learn ``Pipeline`` cannot (it cannot
+    carry ``y`` through a step that multiplies samples), and records where every image came
+    from so that splits can keep related images apart.
+
+    Parameters
+    ----------
+    cubes : Bunch or dict
+        Output of :func:`make_reionization_cubes` or :func:`load_21cmfast`: the cube array
+        under ``field`` plus per-cube arrays (``redshift``, ``escape_fraction``, ...).
+    targets : str or list of str
+        Per-cube columns to use as ``y``; several give a 2-D ``y`` (joint targets).
+    slicer : CubeSlicer, default=None
+        Slicing; ``CubeSlicer()`` (every slice along every axis) when None. It is cloned.
+    patcher : PatchExtractor, default=None
+        Optional patch extraction after slicing. It is cloned.
+    field : str, default="delta_T"
+        Which cubes to slice.
+    groups : str, array-like or None, default="realization"
+        Per-cube group labels, by default the initial-condition realization, so that
+        ``GroupKFold`` and friends never put slices of related cubes on both sides of a split.
+
+    Returns
+    -------
+    data : Bunch
+        ``X`` (n_images, h, w), ``y`` (n_images,) or (n_images, n_targets), ``groups``
+        (n_images,) or None, ``locations`` (structured array: cube, axis, position[, row,
+        col]), ``target_names``, ``slicer`` and ``patcher`` (fitted).
+
+    Examples
+    --------
+    >>> from skcosmo21.datasets import make_reionization_cubes, make_slice_dataset
+    >>> from skcosmo21.preprocessing import CubeSlicer
+    >>> cubes = make_reionization_cubes([7.0, 9.0], [0.1], n_realizations=2, n_cells=16,
+    ...                                  box_size=32.0, random_state=0)
+    >>> data = make_slice_dataset(cubes, "redshift", CubeSlicer(axes=0, step=4))
+    >>> data.X.shape, data.y[:5].tolist(), data.groups[-1]
+    ((16, 16, 16), [7.0, 7.0, 7.0, 7.0, 9.0], np.int64(1))
+    """
+    if field not in cubes:
+        raise ValueError(f"field {field!r} is not in the cube data; have {sorted(cubes)}")
+    data = cubes[field]
+    n_cubes = len(data)
+    names = [targets] if isinstance(targets, str) else list(targets)
+    if not names:
+        raise ValueError("targets must name at least one per-cube column")
+    columns = [_per_cube_column(cubes, name, n_cubes, "target") for name in names]
+    y = columns[0] if len(columns) == 1 else np.column_stack(columns)
+    group_values = None if groups is None else _per_cube_column(cubes, groups, n_cubes, "groups")
+
+    slicer = clone(slicer if slicer is not None else CubeSlicer()).fit(data)
+    X = slicer.transform(data)
+    locations = slicer.locations(n_cubes)
+    y = slicer.expand(y)
+    group_values = None if group_values is None else slicer.expand(group_values)
+    if patcher is not None:
+        patcher = clone(patcher).fit(X)
+        X = patcher.transform(X)
+        locations = patcher.locations(locations)
+        y = patcher.expand(y)
+        group_values = None if group_values is None else patcher.expand(group_values)
+    return Bunch(
+        X=X,
+        y=y,
+        groups=group_values,
+        locations=locations,
+        target_names=names,
+        slicer=slicer,
+        patcher=patcher,
+    )

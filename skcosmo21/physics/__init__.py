@@ -1,0 +1,72 @@
+"""Physics of the simulator: cosmology, power spectra, excursion sets and 21-cm emission.
+
+Every formula lives here once and is unit-tested against analytic or published values.
+"""
+
+from ._brightness import brightness_temperature, brightness_temperature_prefactor
+from ._cosmology import (
+    Cosmology,
+    growth_factor,
+    growth_rate,
+    hubble_ratio,
+    mass_to_radius,
+    omega_m_of_z,
+    radius_to_mass,
+    virial_temperature_to_mass,
+)
+from ._excursion_set import (
+    DELTA_CRIT,
+    conditional_collapsed_fraction,
+    ionization_threshold,
+    press_schechter_collapsed_fraction,
+    sheth_tormen_collapsed_fraction,
+)
+from ._fields import (
+    cloud_in_cell_density,
+    filter_window,
+    fourier_grid,
+    gaussian_random_field_k,
+    line_of_sight_velocity_gradient,
+    wavenumber_magnitude,
+    zeldovich_displacement,
+)
+from ._power_spectrum import eisenstein_hu_transfer, linear_power_spectrum, sigma_r, top_hat_window
+from ._spectra import (
+    binned_power_spectrum,
+    default_k_edges,
+    dimensionless_power,
+    merge_empty_bins,
+)
+
+__all__ = [
+    "DELTA_CRIT",
+    "Cosmology",
+    "binned_power_spectrum",
+    "brightness_temperature",
+    "brightness_temperature_prefactor",
+    "cloud_in_cell_density",
+    "conditional_collapsed_fraction",
+    "default_k_edges",
+    "dimensionless_power",
+    "eisenstein_hu_transfer",
+    "filter_window",
+    "fourier_grid",
+    "gaussian_random_field_k",
+    "growth_factor",
+    "growth_rate",
+    "hubble_ratio",
+    "ionization_threshold",
+    "line_of_sight_velocity_gradient",
+    "linear_power_spectrum",
+    "mass_to_radius",
+    "merge_empty_bins",
+    "omega_m_of_z",
+    "press_schechter_collapsed_fraction",
+    "radius_to_mass",
+    "sheth_tormen_collapsed_fraction",
+    "sigma_r",
+    "top_hat_window",
+    "virial_temperature_to_mass",
+    "wavenumber_magnitude",
+    "zeldovich_displacement",
+]

@@ -1,0 +1,70 @@
+"""Shared machinery of the transformers that turn one sample into several (slices, patches)."""
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils import check_array
+from sklearn.utils.validation import check_is_fitted
+
+
+def check_sample_stack(X, sample_ndim, name="X"):
+    """Validate a stack of samples with ``sample_ndim`` spatial axes (2 images, 3 cubes).
+
+    Returns a float array without copying valid float input (memory maps stay memory maps).
+    """
+    kind = {2: "images (n_images, height, width)", 3: "cubes (n_cubes, n, n, n)"}[sample_ndim]
+    if hasattr(X, "ndim") and X.ndim != sample_ndim + 1:
+        raise ValueError(f"{name} must be a stack of {kind}; got an array of shape {X.shape}")
+    dtype = getattr(X, "dtype", None)
+    if dtype is not None and dtype.kind not in "fiub":
+        raise ValueError(f"{name} must be a numeric array, got dtype {dtype}")
+    X = check_array(
+        X,
+        allow_nd=True,
+        dtype=(np.float32, np.float64),
+        ensure_2d=False,
+        input_name=name,
+        copy=False,
+    )
+    if X.ndim != sample_ndim + 1:
+        raise ValueError(f"{name} must be a stack of {kind}; got an array of shape {X.shape}")
+    return X
+
+
+class SampleExpanderMixin:
+    """Transformers whose ``transform`` turns each input sample into ``n_outputs_per_sample_``.
+
+    sklearn's ``Pipeline`` cannot carry ``y`` through such a step, so the mixin offers
+    :meth:`expand` to map any per-sample array (labels, groups) onto the output samples.
+    """
+
+    def expand(self, values):
+        """Repeat per-input-sample values so they align with :meth:`transform`'s output.
+
+        Parameters
+        ----------
+        values : array-like of shape (n_samples, ...)
+            One entry (scalar or row) per input sample: labels, label columns, group ids.
+
+        Returns
+        -------
+        expanded : ndarray of shape (n_samples * n_outputs_per_sample_, ...)
+        """
+        check_is_fitted(self)
+        values = np.asarray(values)
+        if values.ndim == 0:
+            raise ValueError("values must have one entry per input sample, got a scalar")
+        return np.repeat(values, self.n_outputs_per_sample_, axis=0)
+
+
+class NDTransformer(TransformerMixin, BaseEstimator):
+    """Base of transformers whose samples are images or cubes rather than feature rows."""
+
+    #: Spatial dimensions of one input sample (2: image, 3: cube); read by the test harness.
+    _sample_ndim = 2
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = False
+        tags.input_tags.three_d_array = self._sample_ndim == 2
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags

@@ -1,0 +1,202 @@
+"""Cutting images into square patches on a regular grid."""
+
+import numbers
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+from sklearn.utils.validation import check_is_fitted
+
+from ._base import NDTransformer, SampleExpanderMixin, check_sample_stack
+
+PATCH_LOCATION_FIELDS = [("row", np.int32), ("col", np.int32)]
+
+
+def patch_corners(image_size, patch_size, stride):
+    """Top-left indices of the patches along one image axis.
+
+    Parameters
+    ----------
+    image_size : int
+        Pixels along the axis.
+    patch_size : int
+        Patch side.
+    stride : int
+        Distance between patch corners.
+
+    Returns
+    -------
+    corners : ndarray of int
+
+    Examples
+    --------
+    >>> from skcosmo21.preprocessing import patch_corners
+    >>> patch_corners(200, 50, 50).tolist()
+    [0, 50, 100, 150]
+    """
+    if patch_size > image_size:
+        raise ValueError(f"patch_size={patch_size} is larger than the images ({image_size} pixels)")
+    return np.arange(0, image_size - patch_size + 1, stride)
+
+
+def extract_patches(images, patch_size, stride=None):
+    """Cut each image into ``patch_size`` × ``patch_size`` patches on a regular grid.
+
+    Patches are ordered image-major, then by row, then by column of their top-left corner.
+    Built from a strided view (``sliding_window_view``) with one copy into the output.
+
+    Parameters
+    ----------
+    images : ndarray of shape (n_images, height, width)
+        Images.
+    patch_size : int
+        Patch side in pixels.
+    stride : int, default=None
+        Distance between patch corners; ``patch_size`` (non-overlapping tiles) when None.
+
+    Returns
+    -------
+    patches : ndarray of shape (n_images * n_patches, patch_size, patch_size)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skcosmo21.preprocessing import extract_patches
+    >>> extract_patches(np.zeros((2, 200, 200)), 50).shape  # the study's 16 tiles per slice
+    (32, 50, 50)
+    """
+    stride = patch_size if stride is None else stride
+    rows = patch_corners(images.shape[1], patch_size, stride)
+    cols = patch_corners(images.shape[2], patch_size, stride)
+    windows = sliding_window_view(images, (patch_size, patch_size), axis=(1, 2))
+    windows = windows[:, rows[0] : rows[-1] + 1 : stride, cols[0] : cols[-1] + 1 : stride]
+    return windows.reshape(-1, patch_size, patch_size)
+
+
+class PatchExtractor(SampleExpanderMixin, NDTransformer):
+    """Cut images (n, H, W) into patches (n * p, patch_size, patch_size) on a fixed grid.
+
+    The transformer form of :func:`extract_patches`. The grid is deterministic (unlike
+    scikit-learn's random ``PatchExtractor``), so every patch has a known location; composed
+    after :class:`CubeSlicer`, :meth:`locations` gives each patch's cube, axis, position, row
+    and column. With the defaults, 200 × 200 slices give the original study's 16 tiles of
+    50 × 50.
+
+    Parameters
+    ----------
+    patch_size : int, default=50
+        Patch side in pixels.
+    stride : int, default=None
+        Distance between patch corners; ``patch_size`` (non-overlapping) when None.
+
+    Attributes
+    ----------
+    image_shape_ : tuple of int
+        (height, width) of the images seen in ``fit``.
+    corners_ : ndarray of shape (n_patches, 2)
+        Top-left (row, col) of each patch within an image.
+    n_outputs_per_sample_ : int
+        Patches per image.
+
+    See Also
+    --------
+    extract_patches : The function behind this transformer.
+    CubeSlicer : Make the images from cubes.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skcosmo21.preprocessing import PatchExtractor
+    >>> images = np.zeros((2, 8, 8))
+    >>> patcher = PatchExtractor(patch_size=4).fit(images)
+    >>> patcher.transform(images).shape
+    (8, 4, 4)
+    >>> patcher.locations(1).tolist()
+    [(0, 0, 0), (0, 0, 4), (0, 4, 0), (0, 4, 4)]
+    """
+
+    _sample_ndim = 2
+
+    def __init__(self, patch_size=50, stride=None):
+        self.patch_size = patch_size
+        self.stride = stride
+
+    def fit(self, X, y=None):
+        """Validate the parameters against the image size.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_images, height, width)
+            Images.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : PatchExtractor
+        """
+        X = check_sample_stack(X, 2)
+        for name in ("patch_size", "stride"):
+            value = getattr(self, name)
+            if name == "stride" and value is None:
+                continue
+            if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        stride = self.patch_size if self.stride is None else self.stride
+        rows = patch_corners(X.shape[1], self.patch_size, stride)
+        cols = patch_corners(X.shape[2], self.patch_size, stride)
+        self.image_shape_ = X.shape[1:]
+        self.corners_ = np.stack(np.meshgrid(rows, cols, indexing="ij"), axis=-1).reshape(-1, 2)
+        self.n_outputs_per_sample_ = len(self.corners_)
+        return self
+
+    def transform(self, X):
+        """Cut the images into patches.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_images, height, width)
+            Images of the shape seen in ``fit``.
+
+        Returns
+        -------
+        patches : ndarray of shape (n_images * n_outputs_per_sample_, patch_size, patch_size)
+        """
+        check_is_fitted(self)
+        X = check_sample_stack(X, 2)
+        if X.shape[1:] != self.image_shape_:
+            raise ValueError(
+                f"PatchExtractor was fitted on images of shape {self.image_shape_}, "
+                f"got {X.shape[1:]}"
+            )
+        return extract_patches(X, self.patch_size, self.stride)
+
+    def locations(self, n_images_or_locations):
+        """Where each patch comes from.
+
+        Parameters
+        ----------
+        n_images_or_locations : int or structured ndarray
+            The number of images, or the location table of the images (e.g. from
+            :meth:`CubeSlicer.locations`), whose fields are carried over to each patch.
+
+        Returns
+        -------
+        locations : structured ndarray
+            The parent fields (or ``image``) plus ``row`` and ``col`` of the patch corner,
+            aligned with :meth:`transform`'s output.
+        """
+        check_is_fitted(self)
+        if isinstance(n_images_or_locations, numbers.Integral):
+            parent = np.zeros(n_images_or_locations, dtype=[("image", np.int64)])
+            parent["image"] = np.arange(n_images_or_locations)
+        else:
+            parent = np.asarray(n_images_or_locations)
+            if parent.dtype.names is None:
+                raise ValueError("locations must be an int or a structured array of locations")
+        dtype = parent.dtype.descr + PATCH_LOCATION_FIELDS
+        table = np.empty(len(parent) * self.n_outputs_per_sample_, dtype=dtype)
+        for name in parent.dtype.names:
+            table[name] = np.repeat(parent[name], self.n_outputs_per_sample_)
+        table["row"] = np.tile(self.corners_[:, 0], len(parent))
+        table["col"] = np.tile(self.corners_[:, 1], len(parent))
+        return table

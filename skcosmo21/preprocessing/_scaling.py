@@ -1,0 +1,230 @@
+"""Scaling and reshaping of image stacks."""
+
+import numpy as np
+from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
+from sklearn.utils import check_array
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+
+def _validate_stack(estimator, X, reset):
+    """Validate (n_samples, ...) numeric input; 2-D input also goes through ``validate_data``.
+
+    2-D input is treated as flattened samples so that the estimator works on feature rows too
+    (and sets ``n_features_in_``); higher-dimensional input must be numeric and finite.
+    """
+    if getattr(X, "ndim", None) is None:
+        X = check_array(X, allow_nd=True, dtype=(np.float64, np.float32), input_name="X")
+    if X.ndim == 2:
+        return validate_data(estimator, X, reset=reset, dtype=(np.float64, np.float32))
+    X = check_array(X, allow_nd=True, dtype=(np.float64, np.float32), input_name="X")
+    if reset and hasattr(estimator, "n_features_in_"):
+        del estimator.n_features_in_
+    return X
+
+
+class ImageStandardizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+    """Standardise images with one location and one scale shared by every pixel.
+
+    Unlike :class:`sklearn.preprocessing.StandardScaler` on flattened pixels, which treats each
+    pixel position as its own feature (and so removes the per-position mean, meaningless for
+    statistically homogeneous maps), this learns a single centre and scale over all pixels of
+    all training images, preserving the relative brightness of every image: the mean 21-cm
+    brightness of a slice carries most of its redshift information.
+
+    Parameters
+    ----------
+    method : {"standard", "robust"}, default="standard"
+        ``"standard"``: mean and standard deviation. ``"robust"``: median and interquartile
+        range, insensitive to the bright tails of δT_b maps.
+
+    Attributes
+    ----------
+    center_ : float
+        Learned location.
+    scale_ : float
+        Learned scale (1 if the training pixels are constant).
+    n_features_in_ : int
+        Features seen in ``fit`` when the input is 2-D.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skcosmo21.preprocessing import ImageStandardizer
+    >>> images = np.array([[[0.0, 2.0]], [[4.0, 6.0]]])
+    >>> scaler = ImageStandardizer().fit(images)
+    >>> scaler.center_, round(scaler.scale_, 4)
+    (3.0, 2.2361)
+    >>> scaler.transform(images).shape
+    (2, 1, 2)
+    """
+
+    def __init__(self, method="standard"):
+        self.method = method
+
+    def fit(self, X, y=None):
+        """Learn the centre and scale over every pixel of ``X``.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, ...)
+            Images (or flattened images).
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : ImageStandardizer
+        """
+        if self.method not in ("standard", "robust"):
+            raise ValueError(f"method must be 'standard' or 'robust', got {self.method!r}")
+        X = _validate_stack(self, X, reset=True)
+        if self.method == "standard":
+            center, scale = float(X.mean(dtype=np.float64)), float(X.std(dtype=np.float64))
+        else:
+            q25, center, q75 = np.percentile(X, [25, 50, 75])
+            center, scale = float(center), float(q75 - q25)
+        self.center_ = center
+        self.scale_ = scale if scale > 0 else 1.0
+        return self
+
+    def transform(self, X):
+        """Apply ``(X - center_) / scale_``.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, ...)
+            Images.
+
+        Returns
+        -------
+        X_scaled : ndarray, same shape and float dtype as ``X``
+        """
+        check_is_fitted(self)
+        X = _validate_stack(self, X, reset=False)
+        return (X - X.dtype.type(self.center_)) / X.dtype.type(self.scale_)
+
+    def inverse_transform(self, X):
+        """Undo :meth:`transform`.
+
+        Parameters
+        ----------
+        X : ndarray
+            Scaled images.
+
+        Returns
+        -------
+        X_original : ndarray
+        """
+        check_is_fitted(self)
+        X = _validate_stack(self, X, reset=False)
+        return X * X.dtype.type(self.scale_) + X.dtype.type(self.center_)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
+
+
+class Flatten(TransformerMixin, BaseEstimator):
+    """Flatten each sample (image, image with channels, cube) into one feature row.
+
+    Lets scikit-learn's tabular models follow image transformers directly, e.g.
+    ``make_pipeline(Flatten(), PCA(50), LogisticRegression())``; :meth:`inverse_transform`
+    restores the sample shape (for instance to view PCA components as images).
+
+    Attributes
+    ----------
+    sample_shape_ : tuple of int
+        Shape of one sample seen in ``fit``.
+    n_features_in_ : int
+        Features seen in ``fit`` when the input is already 2-D.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skcosmo21.preprocessing import Flatten
+    >>> flat = Flatten().fit_transform(np.zeros((5, 4, 3)))
+    >>> flat.shape
+    (5, 12)
+    >>> Flatten().fit(np.zeros((5, 4, 3))).inverse_transform(flat).shape
+    (5, 4, 3)
+    """
+
+    def fit(self, X, y=None):
+        """Remember the sample shape.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, ...)
+            Samples.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : Flatten
+        """
+        X = _validate_stack(self, X, reset=True)
+        self.sample_shape_ = X.shape[1:]
+        return self
+
+    def transform(self, X):
+        """Reshape to (n_samples, prod(sample_shape_)) (a view when ``X`` is contiguous).
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, *sample_shape_)
+            Samples.
+
+        Returns
+        -------
+        X_flat : ndarray of shape (n_samples, n_features)
+        """
+        check_is_fitted(self)
+        X = _validate_stack(self, X, reset=False)
+        if X.shape[1:] != self.sample_shape_:
+            raise ValueError(
+                f"Flatten was fitted on samples of shape {self.sample_shape_}, got {X.shape[1:]}"
+            )
+        return X.reshape(X.shape[0], -1)
+
+    def inverse_transform(self, X):
+        """Restore the sample shape.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_features)
+            Flat rows.
+
+        Returns
+        -------
+        X_shaped : ndarray of shape (n_samples, *sample_shape_)
+        """
+        check_is_fitted(self)
+        X = np.asarray(X)
+        expected = int(np.prod(self.sample_shape_))
+        if X.ndim != 2 or X.shape[1] != expected:
+            raise ValueError(f"expected rows of {expected} features, got shape {X.shape}")
+        return X.reshape((X.shape[0],) + tuple(self.sample_shape_))
+
+    def get_feature_names_out(self, input_features=None):
+        """Names ``pixel0 … pixelN`` of the flattened features.
+
+        Parameters
+        ----------
+        input_features : None
+            Ignored.
+
+        Returns
+        -------
+        names : ndarray of str
+        """
+        check_is_fitted(self)
+        return np.asarray([f"pixel{i}" for i in range(int(np.prod(self.sample_shape_)))], object)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags

@@ -1,0 +1,242 @@
+"""Slicing cubes into 2-D images."""
+
+import numbers
+
+import numpy as np
+from sklearn.utils.validation import check_is_fitted
+
+from ._base import NDTransformer, SampleExpanderMixin, check_sample_stack
+
+#: dtype of the location tables: which cube, along which axis, at which index.
+SLICE_LOCATION_DTYPE = np.dtype([("cube", np.int64), ("axis", np.int8), ("position", np.int32)])
+
+
+def _normalized_axes(axes):
+    if isinstance(axes, str):
+        if axes != "all":
+            raise ValueError(f"axes must be 'all', an int or a tuple of ints, got {axes!r}")
+        return (0, 1, 2)
+    if isinstance(axes, numbers.Integral) and not isinstance(axes, bool):
+        axes = (axes,)
+    try:
+        axes = tuple(int(a) for a in axes)
+    except TypeError:
+        raise ValueError(f"axes must be 'all', an int or a tuple of ints, got {axes!r}") from None
+    if not axes or any(a not in (0, 1, 2) for a in axes) or len(set(axes)) != len(axes):
+        raise ValueError(f"axes must be distinct values among 0, 1, 2, got {axes!r}")
+    return axes
+
+
+def slice_positions(n_cells, step=1, offset=0):
+    """Indices along one axis at which :func:`slice_cubes` cuts, ``range(offset, n, step)``.
+
+    Parameters
+    ----------
+    n_cells : int
+        Cube side.
+    step : int, default=1
+        Distance between slices in cells.
+    offset : int, default=0
+        First slice index.
+
+    Returns
+    -------
+    positions : ndarray of int
+
+    Examples
+    --------
+    >>> from skcosmo21.preprocessing import slice_positions
+    >>> slice_positions(8, step=3, offset=1).tolist()
+    [1, 4, 7]
+    """
+    if not 0 <= offset < n_cells:
+        raise ValueError(
+            f"offset must be in [0, {n_cells}) for cubes of side {n_cells}, got {offset}"
+        )
+    return np.arange(offset, n_cells, step)
+
+
+def slice_cubes(cubes, axes="all", step=1, offset=0):
+    """Cut every cube into 2-D slices along the given axes.
+
+    Output order is cube-major, then axis (in the order given), then position. A slice along
+    axis 0 at index i is ``cube[i, :, :]``, along axis 1 ``cube[:, i, :]``, along axis 2
+    ``cube[:, :, i]``; its image axes are the two remaining cube axes in order. In 21cmFAST
+    boxes axis 2 is the line of sight (the RSD axis), so it is the image's column axis for
+    slices along axes 0 and 1.
+
+    When one axis is requested, along axis 0, and the positions tile the cube exactly, the
+    result is a view of ``cubes``; otherwise it is built with a single copy.
+
+    Parameters
+    ----------
+    cubes : ndarray of shape (n_cubes, n, n, n)
+        Cubic boxes.
+    axes : "all", int or tuple of int, default="all"
+        Axes to slice along.
+    step : int, default=1
+        Distance between slices in cells.
+    offset : int, default=0
+        First slice index along each axis.
+
+    Returns
+    -------
+    slices : ndarray of shape (n_cubes * n_axes * n_positions, n, n)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skcosmo21.preprocessing import slice_cubes
+    >>> cubes = np.arange(2 * 4**3, dtype=float).reshape(2, 4, 4, 4)
+    >>> slice_cubes(cubes, axes=0).shape
+    (8, 4, 4)
+    >>> np.shares_memory(slice_cubes(cubes, axes=0), cubes)
+    True
+    >>> slice_cubes(cubes, axes=(1, 2), step=2).shape
+    (8, 4, 4)
+    """
+    axes = _normalized_axes(axes)
+    n_cubes, n = cubes.shape[0], cubes.shape[1]
+    positions = slice_positions(n, step, offset)
+    if axes == (0,):
+        # Basic slicing keeps a view; reshape copies only if the layout makes that necessary.
+        return cubes[:, offset::step].reshape(n_cubes * len(positions), n, n)
+    out = np.empty((n_cubes, len(axes), len(positions), n, n), dtype=cubes.dtype)
+    for a, axis in enumerate(axes):
+        index = [slice(None)] * 4
+        index[axis + 1] = slice(offset, None, step)
+        # moveaxis is a view; the assignment is the one copy, done cube by cube so the
+        # transposed reads stay in cache.
+        selected = np.moveaxis(cubes[tuple(index)], axis + 1, 1)
+        for c in range(n_cubes):
+            out[c, a] = selected[c]
+    return out.reshape(n_cubes * len(axes) * len(positions), n, n)
+
+
+class CubeSlicer(SampleExpanderMixin, NDTransformer):
+    """Cut cubes (n_cubes, n, n, n) into 2-D slices (n_cubes * k, n, n).
+
+    The transformer form of :func:`slice_cubes`. It creates samples, which a ``Pipeline``
+    cannot carry ``y`` through: use :meth:`expand` for labels and groups,
+    :meth:`locations` for where each slice came from, or
+    :func:`skcosmo21.datasets.make_slice_dataset` which does all of it.
+
+    Parameters
+    ----------
+    axes : "all", int or tuple of int, default="all"
+        Axes to slice along. Axis 2 is the line of sight of 21cmFAST boxes.
+    step : int, default=1
+        Distance in cells between successive slices (``step`` > 1 thins out nearly
+        identical neighbours).
+    offset : int, default=0
+        Index of the first slice along each axis.
+
+    Attributes
+    ----------
+    n_cells_ : int
+        Side of the cubes seen in ``fit``.
+    axes_ : tuple of int
+        Normalised ``axes``.
+    positions_ : ndarray of int
+        Slice indices along each axis.
+    n_outputs_per_sample_ : int
+        Slices per cube.
+
+    See Also
+    --------
+    slice_cubes : The function behind this transformer.
+    PatchExtractor : Cut the slices further into patches.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skcosmo21.preprocessing import CubeSlicer
+    >>> cubes = np.random.default_rng(0).normal(size=(3, 8, 8, 8))
+    >>> slicer = CubeSlicer(axes=(0, 2), step=4).fit(cubes)
+    >>> slicer.transform(cubes).shape
+    (12, 8, 8)
+    >>> slicer.expand([7.0, 8.0, 9.0]).tolist()
+    [7.0, 7.0, 7.0, 7.0, 8.0, 8.0, 8.0, 8.0, 9.0, 9.0, 9.0, 9.0]
+    >>> slicer.locations(3)[:2].tolist()
+    [(0, 0, 0), (0, 0, 4)]
+    """
+
+    _sample_ndim = 3
+
+    def __init__(self, axes="all", step=1, offset=0):
+        self.axes = axes
+        self.step = step
+        self.offset = offset
+
+    def fit(self, X, y=None):
+        """Validate the parameters and remember the cube size.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_cubes, n, n, n)
+            Cubes.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : CubeSlicer
+        """
+        X = self._check_cubes(X)
+        step_is_int = isinstance(self.step, numbers.Integral) and not isinstance(self.step, bool)
+        if not step_is_int or self.step < 1:
+            raise ValueError(f"step must be a positive integer, got {self.step!r}")
+        if isinstance(self.offset, bool) or not isinstance(self.offset, numbers.Integral):
+            raise ValueError(f"offset must be a non-negative integer, got {self.offset!r}")
+        self.axes_ = _normalized_axes(self.axes)
+        self.n_cells_ = X.shape[1]
+        self.positions_ = slice_positions(self.n_cells_, self.step, self.offset)
+        self.n_outputs_per_sample_ = len(self.axes_) * len(self.positions_)
+        return self
+
+    def transform(self, X):
+        """Slice the cubes.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_cubes, n, n, n)
+            Cubes of the side seen in ``fit``.
+
+        Returns
+        -------
+        slices : ndarray of shape (n_cubes * n_outputs_per_sample_, n, n)
+        """
+        check_is_fitted(self)
+        X = self._check_cubes(X)
+        if X.shape[1] != self.n_cells_:
+            raise ValueError(
+                f"CubeSlicer was fitted on cubes of side {self.n_cells_}, got side {X.shape[1]}"
+            )
+        return slice_cubes(X, self.axes_, self.step, self.offset)
+
+    def locations(self, n_cubes):
+        """Where each output slice comes from: cube index, axis and position.
+
+        Parameters
+        ----------
+        n_cubes : int
+            Number of cubes passed to :meth:`transform`.
+
+        Returns
+        -------
+        locations : structured ndarray with fields ``cube``, ``axis``, ``position``
+            Aligned with :meth:`transform`'s output.
+        """
+        check_is_fitted(self)
+        n_pos = len(self.positions_)
+        table = np.empty(n_cubes * self.n_outputs_per_sample_, dtype=SLICE_LOCATION_DTYPE)
+        table["cube"] = np.repeat(np.arange(n_cubes), self.n_outputs_per_sample_)
+        table["axis"] = np.tile(np.repeat(self.axes_, n_pos), n_cubes)
+        table["position"] = np.tile(self.positions_, n_cubes * len(self.axes_))
+        return table
+
+    def _check_cubes(self, X):
+        X = check_sample_stack(X, 3)
+        if not X.shape[1] == X.shape[2] == X.shape[3]:
+            raise ValueError(f"cubes must be cubic (n, n, n); got cubes of shape {X.shape[1:]}")
+        return X

@@ -1,0 +1,175 @@
+import csv
+
+import joblib
+import numpy as np
+import pytest
+
+from skcosmo21.datasets import make_reionization_cubes, smoothing_radii
+from skcosmo21.physics import binned_power_spectrum, dimensionless_power
+
+SMALL = dict(n_cells=16, box_size=48.0)
+
+
+def test_layout_labels_and_dtypes(small_cubes):
+    c = small_cubes
+    assert c.delta_T.shape == c.density.shape == (8, 16, 16, 16)
+    assert c.delta_T.dtype == c.density.dtype == np.float32
+    # realization-major, then redshift, then escape fraction
+    assert c.realization.tolist() == [0, 0, 0, 0, 1, 1, 1, 1]
+    assert c.redshift.tolist() == [7.5, 7.5, 9.5, 9.5] * 2
+    assert c.escape_fraction.tolist() == [0.1, 0.3] * 4
+    assert c.params["skcosmo21_version"]
+    assert c.params["cosmology"]["sigma_8"] == pytest.approx(0.8102)
+    assert "realization-major" in c.DESCR
+
+
+def test_shared_initial_conditions_within_a_realization(small_cubes):
+    c = small_cubes
+    # Same realization and redshift: identical density whatever f_esc.
+    np.testing.assert_array_equal(c.density[0], c.density[1])
+    # Different realizations differ.
+    assert not np.allclose(c.density[0], c.density[4])
+
+
+def test_neutral_fraction_falls_with_time_and_escape_fraction():
+    c = make_reionization_cubes(
+        [7.0, 8.0, 9.0, 10.0], [0.05, 0.1, 0.2, 0.4], random_state=3, fields="x_HI", **SMALL
+    )
+    x = c.neutral_fraction.reshape(4, 4)
+    assert np.all(np.diff(x, axis=0) > 0)  # higher redshift: more neutral
+    assert np.all(np.diff(x, axis=1) < 0)  # more escaping photons: less neutral
+    np.testing.assert_allclose(c.x_HI.mean(axis=(1, 2, 3)), c.neutral_fraction, rtol=1e-6)
+    assert set(c) >= {"x_HI"}
+    assert "delta_T" not in c
+    assert "density" not in c
+
+
+def test_fully_neutral_box_gives_the_brightness_formula():
+    # A negligible ionizing efficiency leaves every cell neutral: δT_b = T0 (1+δ) / RSD factor.
+    c = make_reionization_cubes(
+        [9.0],
+        [1e-9],
+        random_state=0,
+        redshift_space_distortions=False,
+        fields=("delta_T", "density", "x_HI"),
+        **SMALL,
+    )
+    from skcosmo21.physics import Cosmology, brightness_temperature_prefactor
+
+    assert c.neutral_fraction[0] == pytest.approx(1.0, abs=1e-6)
+    t0 = brightness_temperature_prefactor(9.0, Cosmology())
+    np.testing.assert_allclose(c.delta_T[0], t0 * (1 + c.density[0]), rtol=1e-5, atol=1e-6)
+
+
+def test_same_seed_is_bitwise_identical_also_in_parallel():
+    kwargs = dict(n_realizations=2, random_state=42, **SMALL)
+    a = make_reionization_cubes([8.0], [0.2], **kwargs)
+    b = make_reionization_cubes([8.0], [0.2], n_jobs=2, **kwargs)
+    np.testing.assert_array_equal(a.delta_T, b.delta_T)
+    np.testing.assert_array_equal(a.density, b.density)
+    c = make_reionization_cubes([8.0], [0.2], n_realizations=2, random_state=43, **SMALL)
+    assert not np.array_equal(a.delta_T, c.delta_T)
+    # A realization does not depend on how many others are simulated with it.
+    one = make_reionization_cubes([8.0], [0.2], n_realizations=1, random_state=42, **SMALL)
+    np.testing.assert_array_equal(one.delta_T[0], a.delta_T[0])
+
+
+def test_memory_caches_realizations(tmp_path):
+    memory = joblib.Memory(str(tmp_path), verbose=0)
+    first = make_reionization_cubes([8.0], [0.2], random_state=1, memory=memory, **SMALL)
+    cached = list(tmp_path.rglob("output.pkl"))
+    assert len(cached) == 1
+    second = make_reionization_cubes([8.0], [0.2], random_state=1, memory=str(tmp_path), **SMALL)
+    np.testing.assert_array_equal(first.delta_T, second.delta_T)
+    assert len(list(tmp_path.rglob("output.pkl"))) == 1
+
+
+def test_verbose_shows_progress(capsys):
+    make_reionization_cubes([8.0], [0.2], random_state=1, verbose=True, **SMALL)
+    assert "realizations" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "name"),
+    [
+        ({"redshifts": [0.0]}, "redshifts"),
+        ({"redshifts": [-1.0]}, "redshifts"),
+        ({"escape_fractions": [0.0]}, "escape_fractions"),
+        ({"escape_fractions": [1.5]}, "escape_fractions"),
+        ({"n_cells": 4}, "n_cells"),
+        ({"n_cells": 16.5}, "n_cells"),
+        ({"box_size": 0.0}, "box_size"),
+        ({"fields": ("delta_T", "xray")}, "fields"),
+        ({"n_realizations": 0}, "n_realizations"),
+        ({"ionization_filter": "gaussian"}, "ionization_filter"),
+        ({"redshifts": [float("nan")]}, "redshifts"),
+    ],
+)
+def test_invalid_parameters_name_the_parameter(kwargs, name):
+    arguments = {"redshifts": [8.0], "escape_fractions": [0.2], "n_cells": 16, "box_size": 48.0}
+    arguments.update(kwargs)
+    with pytest.raises(ValueError, match=name):
+        make_reionization_cubes(**arguments)
+
+
+def test_smoothing_radii_follow_21cmfast():
+    radii = smoothing_radii(64, 128.0, 15.0)
+    assert radii[0] == pytest.approx(0.620350491 * 2.0)
+    assert radii[-1] == 15.0
+    np.testing.assert_allclose(radii[1:-1] / radii[:-2], 1.1)
+
+
+def _reference(data_dir):
+    rows = list(csv.DictReader(open(data_dir / "21cmfast-3.4.0-summary.csv")))
+    table = {}
+    for row in rows:
+        key = (float(row["redshift"]), float(row["escape_fraction"]))
+        table.setdefault(key, []).append(row)
+    return table
+
+
+def test_fidelity_against_21cmfast_on_a_reduced_grid(data_dir):
+    """Same grid as the reference (HII_DIM 64, 128 Mpc), reduced to 3 z × 3 ζ, 6 realizations."""
+    reference = _reference(data_dir)
+    redshifts, fescs = [7.0, 8.0, 9.0], [0.1, 0.15, 0.2]
+    cubes = make_reionization_cubes(
+        redshifts,
+        fescs,
+        n_realizations=6,
+        n_cells=64,
+        box_size=128.0,
+        fields="delta_T",
+        random_state=11,
+    )
+    edges = np.geomspace(2 * np.pi / 128.0, np.pi * 64 / 128.0, 13)
+    k, power, _ = binned_power_spectrum(cubes.delta_T, 128.0, edges, ndim=3)
+    d2 = dimensionless_power(k, power).reshape(6, 3, 3, 12).mean(axis=0)
+    x_hi = cubes.neutral_fraction.reshape(6, 3, 3).mean(axis=0)
+    tb = cubes.delta_T.mean(axis=(1, 2, 3)).reshape(6, 3, 3).mean(axis=0)
+    checked_power = 0
+    for i, z in enumerate(redshifts):
+        for j, f in enumerate(fescs):
+            rows = reference[(z, f)]
+            ref_x = np.mean([float(r["x_HI"]) for r in rows])
+            ref_tb = np.mean([float(r["Tb_mean"]) for r in rows])
+            ref_k = np.array([float(rows[0][f"k{b}"]) for b in range(12)])
+            seeds_d2 = np.array([[float(r[f"D2_{b}"]) for b in range(12)] for r in rows])
+            ref_d2 = seeds_d2.mean(axis=0)
+            np.testing.assert_allclose(k, ref_k, rtol=1e-4)
+            if 0.1 < ref_x < 0.9:
+                assert abs(x_hi[i, j] - ref_x) < 0.08, (z, f, x_hi[i, j], ref_x)
+            assert abs(tb[i, j] - ref_tb) < 2.5, (z, f, tb[i, j], ref_tb)
+            if 0.2 < ref_x < 0.8:
+                band = (ref_k > 0.1) & (ref_k < 1.0)
+                ratio = d2[i, j][band] / ref_d2[band]
+                within = (ratio > 1 / 1.5) & (ratio < 1.5)
+                # Where 21cmFAST's own two seeds differ by more than the tolerance (the lowest
+                # k bins hold few modes in a 128 Mpc box), their mean is no sharper than that:
+                # there we ask for agreement with the span of the seeds, widened by 1.5.
+                low, high = seeds_d2[:, band].min(axis=0), seeds_d2[:, band].max(axis=0)
+                noisy_reference = high / low > 1.5
+                in_span = (d2[i, j][band] > low / 1.5) & (d2[i, j][band] < high * 1.5)
+                assert np.all(within | (noisy_reference & in_span)), (z, f, ratio)
+                assert np.mean(within) >= 0.85, (z, f, ratio)
+                checked_power += 1
+    assert checked_power >= 5

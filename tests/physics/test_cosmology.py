@@ -1,0 +1,70 @@
+import numpy as np
+import pytest
+
+from skcosmo21.physics import (
+    Cosmology,
+    growth_factor,
+    growth_rate,
+    hubble_ratio,
+    mass_to_radius,
+    omega_m_of_z,
+    radius_to_mass,
+    virial_temperature_to_mass,
+)
+
+PLANCK = Cosmology()
+EDS = Cosmology(omega_m=1.0)
+
+
+def test_einstein_de_sitter_growth_is_scale_factor():
+    z = np.array([0.0, 1.0, 7.0, 20.0])
+    np.testing.assert_allclose(growth_factor(z, EDS), 1.0 / (1.0 + z), rtol=1e-8)
+    np.testing.assert_allclose(growth_rate(z, EDS), 1.0, rtol=1e-8)
+
+
+def test_lcdm_growth_matches_carroll_press_turner():
+    # Carroll, Press & Turner (1992) approximation, accurate to ~1 % for flat ΛCDM.
+    def cpt(z):
+        om = omega_m_of_z(z, PLANCK)
+        ol = 1.0 - om
+        return 2.5 * om / (om ** (4 / 7) - ol + (1 + om / 2) * (1 + ol / 70)) / (1 + z)
+
+    z = np.array([0.5, 2.0, 8.0])
+    np.testing.assert_allclose(growth_factor(z, PLANCK), cpt(z) / cpt(0.0), rtol=1e-2)
+
+
+def test_growth_rate_matches_linder_gamma():
+    # f ≈ Ω_m(z)^0.55 (Linder 2005) to better than 1 % in ΛCDM.
+    z = np.array([0.0, 1.0, 5.0])
+    np.testing.assert_allclose(growth_rate(z, PLANCK), omega_m_of_z(z, PLANCK) ** 0.55, rtol=1e-2)
+
+
+def test_hubble_ratio_today_and_matter_domination():
+    assert hubble_ratio(0.0, PLANCK) == pytest.approx(1.0)
+    assert hubble_ratio(1000.0, PLANCK) == pytest.approx(
+        np.sqrt(PLANCK.omega_m) * 1001.0**1.5, rel=1e-6
+    )
+
+
+def test_mass_radius_round_trip_and_value():
+    assert mass_to_radius(radius_to_mass(3.0, PLANCK), PLANCK) == pytest.approx(3.0)
+    # 4π/3 ρ̄_m for R = 1 Mpc with ρ_crit = 2.775e11 h² M_sun/Mpc³.
+    expected = 4 * np.pi / 3 * 2.775e11 * PLANCK.hlittle**2 * PLANCK.omega_m
+    assert radius_to_mass(1.0, PLANCK) == pytest.approx(expected)
+
+
+def test_virial_mass_matches_21cmfast_constant():
+    # 21cmFAST's TtoM: 7030.97/h sqrt(Ω_m(z)/(Ω_m Δc)) (T/(μ(1+z)))^1.5 — the same
+    # Barkana & Loeb (2001) relation with its constants multiplied out.
+    z, t, mu = 8.0, 5e4, 0.59
+    d = omega_m_of_z(z, PLANCK) - 1
+    delta_c = 18 * np.pi**2 + 82 * d - 39 * d**2
+    expected = (
+        7030.97
+        / PLANCK.hlittle
+        * np.sqrt(omega_m_of_z(z, PLANCK) / (PLANCK.omega_m * delta_c))
+        * (t / (mu * (1 + z))) ** 1.5
+    )
+    assert virial_temperature_to_mass(t, z, PLANCK) == pytest.approx(expected, rel=1e-4)
+    # Cooler, neutral halos use μ = 1.22.
+    assert virial_temperature_to_mass(5e3, z, PLANCK) < virial_temperature_to_mass(1e4, z, PLANCK)
