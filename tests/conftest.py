@@ -30,3 +30,42 @@ def small_cubes():
 @pytest.fixture
 def rng():
     return np.random.default_rng(0)
+
+
+def _standardized_slices(redshifts, escape_fractions, targets, n_realizations, random_state):
+    from skcosmo21.datasets import make_reionization_cubes, make_slice_dataset
+    from skcosmo21.preprocessing import CubeSlicer
+
+    cubes = make_reionization_cubes(
+        redshifts,
+        escape_fractions,
+        n_realizations=n_realizations,
+        n_cells=16,
+        box_size=64.0,
+        fields="delta_T",
+        random_state=random_state,
+    )
+    data = make_slice_dataset(cubes, targets, CubeSlicer(axes="all", step=2))
+    X = ((data.X - data.X.mean()) / data.X.std()).astype(np.float32)
+    return X, data.y, data.groups
+
+
+@pytest.fixture(scope="session")
+def two_redshift_slices():
+    """Slices of 16^3 cubes at z = 7 and z = 10: separable, with realization groups."""
+    return _standardized_slices([7.0, 10.0], [0.2], "redshift", 4, 0)
+
+
+@pytest.fixture(scope="session")
+def four_redshift_slices():
+    """Joint (redshift, escape fraction) targets: 4 redshifts x 2 f_esc, 3 realizations."""
+    return _standardized_slices(
+        [7.0, 8.0, 9.0, 10.0], [0.15, 0.3], ["redshift", "escape_fraction"], 3, 1
+    )
+
+
+@pytest.fixture(scope="session")
+def redshift_regression_slices():
+    """Four redshifts at one escape fraction (so mean brightness is not degenerate between
+    redshift and f_esc), four realizations."""
+    return _standardized_slices([7.0, 8.0, 9.0, 10.0], [0.2], "redshift", 4, 1)

@@ -20,13 +20,39 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from skcosmo21.utils.discovery import all_estimators
 
 # Fast constructor settings for tests, in one place.
+_FAST_NEURAL = {"epochs": 20, "learning_rate": 0.01, "random_state": 0, "batch_size": 16}
 FAST_PARAMS = {
     "PatchExtractor": {"patch_size": 4},
     "PowerSpectrum2D": {"n_bins": 6},
+    "DenseClassifier": {"hidden_layer_sizes": (32,), **_FAST_NEURAL},
+    "DenseRegressor": {"hidden_layer_sizes": (32,), **_FAST_NEURAL},
+    "ConvClassifier": {"filters": (4,), "dense_units": (8,), **_FAST_NEURAL, "epochs": 2},
+    "ConvRegressor": {"filters": (4,), "dense_units": (8,), **_FAST_NEURAL, "epochs": 2},
+    "AutoencoderEncoder": {
+        "encoder_filters": (4, 4),
+        "decoder_filters": (4, 4),
+        **_FAST_NEURAL,
+        "epochs": 2,
+    },
 }
 
-# Checks expected to fail, with the reason, per estimator. Empty until an estimator needs one.
-EXPECTED_FAILED_CHECKS = {}
+# Checks expected to fail, with the reason, per estimator.
+_FLOAT32_INFERENCE = (
+    "float32 Keras inference: outputs differ by ~1 ulp with the batch's composition (the "
+    "matrix-multiply kernel's blocking), above this check's 1e-7 tolerance"
+)
+_NEURAL_EXPECTED_FAILURES = {
+    "check_sample_weight_equivalence_on_dense_data": (
+        "mini-batch SGD: weighting a sample and repeating it give different gradient "
+        "sequences, so the fitted networks differ"
+    ),
+    "check_methods_sample_order_invariance": _FLOAT32_INFERENCE,
+    "check_methods_subset_invariance": _FLOAT32_INFERENCE,
+}
+EXPECTED_FAILED_CHECKS = {
+    "DenseClassifier": _NEURAL_EXPECTED_FAILURES,
+    "DenseRegressor": _NEURAL_EXPECTED_FAILURES,
+}
 
 
 def _instance(name, cls):
