@@ -6,7 +6,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import NDTransformer, SampleExpanderMixin, check_sample_stack
+from ._base import NDTransformer, SampleExpanderMixin, check_sample_stack, run_threaded
 
 PATCH_LOCATION_FIELDS = [("row", np.int32), ("col", np.int32)]
 
@@ -38,11 +38,12 @@ def patch_corners(image_size, patch_size, stride):
     return np.arange(0, image_size - patch_size + 1, stride)
 
 
-def extract_patches(images, patch_size, stride=None):
+def extract_patches(images, patch_size, stride=None, n_jobs=None):
     """Cut each image into ``patch_size`` × ``patch_size`` patches on a regular grid.
 
     Patches are ordered image-major, then by row, then by column of their top-left corner.
-    Built from a strided view (``sliding_window_view``) with one copy into the output.
+    Built from a strided view (a reshape for non-overlapping tiles, ``sliding_window_view``
+    otherwise) with one copy into the output.
 
     Parameters
     ----------
@@ -52,6 +53,8 @@ def extract_patches(images, patch_size, stride=None):
         Patch side in pixels.
     stride : int, default=None
         Distance between patch corners; ``patch_size`` (non-overlapping tiles) when None.
+    n_jobs : int, default=None
+        Threads that share the copy (None means 1, -1 all cores).
 
     Returns
     -------
@@ -67,9 +70,27 @@ def extract_patches(images, patch_size, stride=None):
     stride = patch_size if stride is None else stride
     rows = patch_corners(images.shape[1], patch_size, stride)
     cols = patch_corners(images.shape[2], patch_size, stride)
-    windows = sliding_window_view(images, (patch_size, patch_size), axis=(1, 2))
-    windows = windows[:, rows[0] : rows[-1] + 1 : stride, cols[0] : cols[-1] + 1 : stride]
-    return windows.reshape(-1, patch_size, patch_size)
+    n_images = images.shape[0]
+    out = np.empty((n_images, len(rows), len(cols), patch_size, patch_size), images.dtype)
+    chunk = max(1, n_images // 32)
+
+    def windows(block):
+        if stride == patch_size:
+            # Non-overlapping tiles: a reshape view, whose inner rows are contiguous.
+            height, width = len(rows) * patch_size, len(cols) * patch_size
+            tiles = block[:, :height, :width].reshape(
+                len(block), len(rows), patch_size, len(cols), patch_size
+            )
+            return tiles.transpose(0, 1, 3, 2, 4)
+        view = sliding_window_view(block, (patch_size, patch_size), axis=(1, 2))
+        return view[:, rows[0] : rows[-1] + 1 : stride, cols[0] : cols[-1] + 1 : stride]
+
+    def copy_block(start):
+        block = slice(start, start + chunk)
+        out[block] = windows(images[block])
+
+    run_threaded(copy_block, range(0, n_images, chunk), n_jobs)
+    return out.reshape(-1, patch_size, patch_size)
 
 
 class PatchExtractor(SampleExpanderMixin, NDTransformer):
@@ -87,6 +108,8 @@ class PatchExtractor(SampleExpanderMixin, NDTransformer):
         Patch side in pixels.
     stride : int, default=None
         Distance between patch corners; ``patch_size`` (non-overlapping) when None.
+    n_jobs : int, default=None
+        Threads that share the copy (None means 1, -1 all cores).
 
     Attributes
     ----------
@@ -116,9 +139,10 @@ class PatchExtractor(SampleExpanderMixin, NDTransformer):
 
     _sample_ndim = 2
 
-    def __init__(self, patch_size=50, stride=None):
+    def __init__(self, patch_size=50, stride=None, n_jobs=None):
         self.patch_size = patch_size
         self.stride = stride
+        self.n_jobs = n_jobs
 
     def fit(self, X, y=None):
         """Validate the parameters against the image size.
@@ -168,7 +192,7 @@ class PatchExtractor(SampleExpanderMixin, NDTransformer):
                 f"PatchExtractor was fitted on images of shape {self.image_shape_}, "
                 f"got {X.shape[1:]}"
             )
-        return extract_patches(X, self.patch_size, self.stride)
+        return extract_patches(X, self.patch_size, self.stride, n_jobs=self.n_jobs)
 
     def locations(self, n_images_or_locations):
         """Where each patch comes from.

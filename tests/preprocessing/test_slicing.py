@@ -23,12 +23,13 @@ axes_strategy = st.one_of(
     n=st.integers(2, 9),
     axes=axes_strategy,
     step=st.integers(1, 4),
+    n_jobs=st.sampled_from([None, 2]),
     data=st.data(),
 )
-def test_locations_and_expand_match_transform(n_cubes, n, axes, step, data):
+def test_locations_and_expand_match_transform(n_cubes, n, axes, step, n_jobs, data):
     offset = data.draw(st.integers(0, n - 1))
     cubes = np.random.default_rng(n).normal(size=(n_cubes, n, n, n))
-    slicer = CubeSlicer(axes=axes, step=step, offset=offset).fit(cubes)
+    slicer = CubeSlicer(axes=axes, step=step, offset=offset, n_jobs=n_jobs).fit(cubes)
     slices = slicer.transform(cubes)
     table = slicer.locations(n_cubes)
     labels = slicer.expand(np.arange(n_cubes) * 10)
@@ -44,12 +45,13 @@ def test_locations_and_expand_match_transform(n_cubes, n, axes, step, data):
     patch=st.integers(1, 4),
     stride=st.one_of(st.none(), st.integers(1, 5)),
     axes=axes_strategy,
+    n_jobs=st.sampled_from([None, 2]),
 )
-def test_patch_locations_compose_with_slice_locations(n, patch, stride, axes):
+def test_patch_locations_compose_with_slice_locations(n, patch, stride, axes, n_jobs):
     cubes = np.random.default_rng(0).normal(size=(2, n, n, n))
     slicer = CubeSlicer(axes=axes, step=3).fit(cubes)
     images = slicer.transform(cubes)
-    patcher = PatchExtractor(patch_size=patch, stride=stride).fit(images)
+    patcher = PatchExtractor(patch_size=patch, stride=stride, n_jobs=n_jobs).fit(images)
     patches = patcher.transform(images)
     table = patcher.locations(slicer.locations(len(cubes)))
     groups = patcher.expand(slicer.expand(np.array([5, 6])))
