@@ -46,8 +46,13 @@ def machine():
 
     cpu = platform.processor() or platform.machine()
     try:
-        model = subprocess.run(["sh", "-c", "grep -m1 'model name' /proc/cpuinfo"],
-                               capture_output=True, text=True).stdout.split(":")[-1].strip()
+        model = (
+            subprocess.run(
+                ["sh", "-c", "grep -m1 'model name' /proc/cpuinfo"], capture_output=True, text=True
+            )
+            .stdout.split(":")[-1]
+            .strip()
+        )
         cpu = model or cpu
     except OSError:
         pass

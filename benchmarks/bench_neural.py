@@ -31,18 +31,29 @@ def main(n_images=2048, size=64, epochs=3, batch_size=32):
     X = rng.standard_normal((n_images, size, size)).astype(np.float32)
     y = rng.integers(0, 17, n_images)
     X[np.arange(n_images), y, y] += 5.0  # a learnable signal, so training is not degenerate
-    params = dict(filters=(16, 32), dense_units=(64,), epochs=epochs, batch_size=batch_size,
-                  learning_rate=1e-3, validation_fraction=0.0, random_state=0)
+    params = dict(
+        filters=(16, 32),
+        dense_units=(64,),
+        epochs=epochs,
+        batch_size=batch_size,
+        learning_rate=1e-3,
+        validation_fraction=0.0,
+        random_state=0,
+    )
 
     def ours():
         return ConvClassifier(**params).fit(X, y)
 
     def plain():
         keras.utils.set_random_seed(0)
-        model = build_conv_network((size, size, 1), [(17, "softmax")], filters=(16, 32),
-                                   dense_units=(64,))
-        model.compile(optimizer=keras.optimizers.Adam(1e-3),
-                      loss=["sparse_categorical_crossentropy"], metrics=[["accuracy"]])
+        model = build_conv_network(
+            (size, size, 1), [(17, "softmax")], filters=(16, 32), dense_units=(64,)
+        )
+        model.compile(
+            optimizer=keras.optimizers.Adam(1e-3),
+            loss=["sparse_categorical_crossentropy"],
+            metrics=[["accuracy"]],
+        )
         model.fit(X[..., None], y, epochs=epochs, batch_size=batch_size, verbose=0)
         return model
 
@@ -64,8 +75,9 @@ def main(n_images=2048, size=64, epochs=3, batch_size=32):
     del start
 
     ae_images = rng.standard_normal((6528, 200, 200)).astype(np.float32)
-    autoencoder = AutoencoderEncoder(epochs=1, batch_size=32, validation_fraction=0.0,
-                                     random_state=0)
+    autoencoder = AutoencoderEncoder(
+        epochs=1, batch_size=32, validation_fraction=0.0, random_state=0
+    )
     start = time.perf_counter()
     autoencoder.fit(ae_images[:256])  # warm-up on a slice, then one full epoch
     autoencoder.set_params(epochs=1)
@@ -76,14 +88,19 @@ def main(n_images=2048, size=64, epochs=3, batch_size=32):
     result = {
         "machine": machine() + f", TensorFlow {keras.config.backend()} / Keras {keras.__version__}",
         "conv_classifier": {
-            "images": n_images, "size": size, "epochs": epochs,
+            "images": n_images,
+            "size": size,
+            "epochs": epochs,
             "ours_seconds_per_epoch": ours_s / epochs,
             "plain_keras_seconds_per_epoch": plain_s / epochs,
             "wrapper_overhead": ours_s / plain_s - 1.0,
             "inference_images_per_s": inference,
         },
-        "study_autoencoder_cpu": {"images": len(ae_images), "size": 200,
-                                  "seconds_per_epoch": ae_epoch},
+        "study_autoencoder_cpu": {
+            "images": len(ae_images),
+            "size": 200,
+            "seconds_per_epoch": ae_epoch,
+        },
     }
     print(json.dumps(result, indent=2))
     return result

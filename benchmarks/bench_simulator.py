@@ -37,8 +37,9 @@ def grid_speed():
     from skcosmo21.datasets import make_reionization_cubes
 
     start = time.perf_counter()
-    cubes = make_reionization_cubes(REDSHIFTS_17, ESCAPE_FRACTIONS, n_cells=64, box_size=128.0,
-                                    random_state=0)
+    cubes = make_reionization_cubes(
+        REDSHIFTS_17, ESCAPE_FRACTIONS, n_cells=64, box_size=128.0, random_state=0
+    )
     seconds = time.perf_counter() - start
     return seconds, len(cubes.redshift)
 
@@ -59,8 +60,9 @@ print(seconds, peak - base, out)
 
 def seed_scale():
     """200^3 cells, 300 Mpc, 17 x 5 grid, in a fresh process so peak RSS is its own."""
-    result = subprocess.run([sys.executable, "-c", SEED_SCALE], capture_output=True, text=True,
-                            check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", SEED_SCALE], capture_output=True, text=True, check=True
+    )
     seconds, peak, outputs = (float(v) for v in result.stdout.split())
     return seconds, peak, outputs
 
@@ -72,8 +74,15 @@ def fidelity(n_realizations=6):
     rows = list(csv.DictReader(open(REFERENCE)))
     redshifts = sorted({float(r["redshift"]) for r in rows})
     fescs = sorted({float(r["escape_fraction"]) for r in rows})
-    cubes = make_reionization_cubes(redshifts, fescs, n_realizations=n_realizations, n_cells=64,
-                                    box_size=128.0, fields="delta_T", random_state=1)
+    cubes = make_reionization_cubes(
+        redshifts,
+        fescs,
+        n_realizations=n_realizations,
+        n_cells=64,
+        box_size=128.0,
+        fields="delta_T",
+        random_state=1,
+    )
     edges = np.geomspace(2 * np.pi / 128.0, np.pi * 64 / 128.0, 13)
     k, power, _ = binned_power_spectrum(cubes.delta_T, 128.0, edges, ndim=3)
     shape = (n_realizations, len(redshifts), len(fescs))
@@ -90,8 +99,7 @@ def fidelity(n_realizations=6):
     for i, z in enumerate(redshifts):
         for j, f in enumerate(fescs):
             sel = [
-                r for r in rows
-                if float(r["redshift"]) == z and float(r["escape_fraction"]) == f
+                r for r in rows if float(r["redshift"]) == z and float(r["escape_fraction"]) == f
             ]
             ref["x_HI"][i, j] = np.mean([float(r["x_HI"]) for r in sel])
             ref["Tb"][i, j] = np.mean([float(r["Tb_mean"]) for r in sel])
@@ -120,19 +128,35 @@ def plot(redshifts, fescs, k, ours, ref):
     colors = plt.cm.viridis(np.linspace(0, 0.9, len(fescs)))
     for j, f in enumerate(fescs):
         axes[0].plot(redshifts, ref["x_HI"][:, j], "o", color=colors[j])
-        axes[0].plot(redshifts, ours["x_HI"][:, j], "-", color=colors[j],
-                     label=f"$f_{{esc}}$={f} ($\\zeta$={200 * f:g})")
-    axes[0].set(xlabel="redshift z", ylabel=r"mean neutral fraction $\bar x_{HI}$",
-                title="lines: skcosmo21 (6 realizations), dots: 21cmFAST 3.4 (2 seeds)")
+        axes[0].plot(
+            redshifts,
+            ours["x_HI"][:, j],
+            "-",
+            color=colors[j],
+            label=f"$f_{{esc}}$={f} ($\\zeta$={200 * f:g})",
+        )
+    axes[0].set(
+        xlabel="redshift z",
+        ylabel=r"mean neutral fraction $\bar x_{HI}$",
+        title="lines: skcosmo21 (6 realizations), dots: 21cmFAST 3.4 (2 seeds)",
+    )
     axes[0].legend(fontsize=8)
     for i in (2, 4, 6):
         j = 2
         axes[1].loglog(k, ref["D2"][i, j], "o", color=plt.cm.magma(i / 9))
-        axes[1].loglog(k, ours["D2"][i, j], "-", color=plt.cm.magma(i / 9),
-                       label=f"z={redshifts[i]}, $\\zeta$=30")
+        axes[1].loglog(
+            k,
+            ours["D2"][i, j],
+            "-",
+            color=plt.cm.magma(i / 9),
+            label=f"z={redshifts[i]}, $\\zeta$=30",
+        )
     axes[1].axvspan(0.1, 1.0, color="0.9", zorder=0)
-    axes[1].set(xlabel=r"$k$ [Mpc$^{-1}$]", ylabel=r"$\Delta^2_{21}(k)$ [mK$^2$]",
-                title="21-cm power spectrum, HII_DIM 64, 128 Mpc")
+    axes[1].set(
+        xlabel=r"$k$ [Mpc$^{-1}$]",
+        ylabel=r"$\Delta^2_{21}(k)$ [mK$^2$]",
+        title="21-cm power spectrum, HII_DIM 64, 128 Mpc",
+    )
     axes[1].legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(HERE / "figures" / "simulator_vs_21cmfast.png", dpi=110)
@@ -148,12 +172,19 @@ def main():
     fid = fidelity()
     result = {
         "machine": machine(),
-        "grid_17x5_64cubed": {"seconds": seconds, "cubes": n_cubes, "seconds_per_cube": per_cube,
-                              "21cmfast_seconds_per_cube": theirs, "21cmfast_source": source,
-                              "speedup": theirs / per_cube},
-        "seed_scale_200cubed_17x5": {"seconds": big_seconds,
-                                     "peak_beyond_outputs_GB": (big_peak - big_outputs) / 1e9,
-                                     "outputs_GB": big_outputs / 1e9},
+        "grid_17x5_64cubed": {
+            "seconds": seconds,
+            "cubes": n_cubes,
+            "seconds_per_cube": per_cube,
+            "21cmfast_seconds_per_cube": theirs,
+            "21cmfast_source": source,
+            "speedup": theirs / per_cube,
+        },
+        "seed_scale_200cubed_17x5": {
+            "seconds": big_seconds,
+            "peak_beyond_outputs_GB": (big_peak - big_outputs) / 1e9,
+            "outputs_GB": big_outputs / 1e9,
+        },
         "fidelity_vs_21cmfast": fid,
     }
     print(json.dumps(result, indent=2))

@@ -49,25 +49,48 @@ def main(n_cubes=85, n=128):
 
     for n_jobs in (1, 2):
         slicer = CubeSlicer(axes="all", n_jobs=n_jobs).fit(cubes)
-        record(f"slice_all_axes_n_jobs{n_jobs}", lambda s=slicer: s.transform(cubes), cubes,
-               slices.nbytes, len(slices))
+        record(
+            f"slice_all_axes_n_jobs{n_jobs}",
+            lambda s=slicer: s.transform(cubes),
+            cubes,
+            slices.nbytes,
+            len(slices),
+        )
         for axis in (1, 2):
             one = CubeSlicer(axes=axis, n_jobs=n_jobs).fit(cubes)
-            record(f"slice_axis_{axis}_n_jobs{n_jobs}", lambda o=one: o.transform(cubes), cubes,
-                   cubes.nbytes, n_cubes * n)
+            record(
+                f"slice_axis_{axis}_n_jobs{n_jobs}",
+                lambda o=one: o.transform(cubes),
+                cubes,
+                cubes.nbytes,
+                n_cubes * n,
+            )
         patcher = PatchExtractor(patch_size=32, n_jobs=n_jobs).fit(slices)
-        record(f"patch_32_n_jobs{n_jobs}", lambda p=patcher: p.transform(slices), slices,
-               slices.nbytes, len(slices) * patcher.n_outputs_per_sample_)
+        record(
+            f"patch_32_n_jobs{n_jobs}",
+            lambda p=patcher: p.transform(slices),
+            slices,
+            slices.nbytes,
+            len(slices) * patcher.n_outputs_per_sample_,
+        )
     # Axis 0 alone is a view (no copy at all); forcing a copy shows the copy is memcpy-like.
     axis0 = CubeSlicer(axes=0).fit(cubes)
-    record("slice_axis_0_forced_copy", lambda: np.array(axis0.transform(cubes)), cubes,
-           cubes.nbytes, n_cubes * n)
+    record(
+        "slice_axis_0_forced_copy",
+        lambda: np.array(axis0.transform(cubes)),
+        cubes,
+        cubes.nbytes,
+        n_cubes * n,
+    )
     scaler = ImageStandardizer().fit(slices[:1000])
     record("standardize", lambda: scaler.transform(slices), slices, slices.nbytes, len(slices))
     ps = PowerSpectrum2D(n_bins=16, box_size=300.0, include_moments=True).fit(slices[:10])
     seconds, _ = best_time(lambda: ps.transform(slices), repeat=1)
-    results["power_spectrum_2d"] = {"seconds": seconds, "images_per_s": len(slices) / seconds,
-                                    "input_GB_per_s": slices.nbytes / seconds / 1e9}
+    results["power_spectrum_2d"] = {
+        "seconds": seconds,
+        "images_per_s": len(slices) / seconds,
+        "input_GB_per_s": slices.nbytes / seconds / 1e9,
+    }
     print(json.dumps(results, indent=2))
     return results
 

@@ -1,3 +1,5 @@
-"""ensemble."""
+"""Ensembles over slices: cube-level predictions from slice classifiers."""
 
-__all__ = []
+from ._voting import SliceVotingClassifier
+
+__all__ = ["SliceVotingClassifier"]

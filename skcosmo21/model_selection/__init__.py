@@ -1,3 +1,5 @@
-"""model_selection."""
+"""Leak-free model selection for slices of simulated cubes."""
 
-__all__ = []
+from ._split import SpatialBlockKFold, sample_extents
+
+__all__ = ["SpatialBlockKFold", "sample_extents"]

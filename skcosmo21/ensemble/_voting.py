@@ -1,0 +1,160 @@
+"""Cube-level classification by voting over a cube's slices."""
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
+from sklearn.utils.validation import check_is_fitted
+
+from ..preprocessing import CubeSlicer
+from ..preprocessing._base import check_sample_stack
+
+
+def _default_estimator():
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from ..feature_extraction import PowerSpectrum2D
+
+    return make_pipeline(
+        PowerSpectrum2D(include_moments=True), StandardScaler(), LogisticRegression(max_iter=1000)
+    )
+
+
+class SliceVotingClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
+    """Classify whole cubes by training on their slices and voting over them.
+
+    ``X`` is a stack of cubes and ``y`` one label per cube. ``fit`` slices the cubes, repeats
+    each label (and any per-cube ``sample_weight``) for the cube's slices and fits the inner
+    estimator on the slices; ``predict_proba`` averages the slices' probabilities per cube
+    (``voting="soft"``) or returns the fraction of slice votes (``"hard"``). Because the
+    samples of this estimator are cubes, ``cross_val_score(SliceVotingClassifier(...),
+    cubes, labels)`` never puts slices of one cube on both sides of a split.
+
+    Parameters
+    ----------
+    estimator : estimator, default=None
+        Slice classifier with ``predict_proba``; ``PowerSpectrum2D(include_moments=True)`` +
+        ``StandardScaler`` + ``LogisticRegression`` when None. It is cloned.
+    slicer : CubeSlicer, default=None
+        How cubes are cut; ``CubeSlicer()`` (all slices, all axes) when None. It is cloned.
+    voting : {"soft", "hard"}, default="soft"
+        Average probabilities or count predicted labels.
+
+    Attributes
+    ----------
+    estimator_ : estimator
+        The fitted slice classifier.
+    slicer_ : CubeSlicer
+        The fitted slicer.
+    classes_ : ndarray
+        Class labels.
+
+    Examples
+    --------
+    >>> from skcosmo21.datasets import make_reionization_cubes
+    >>> from skcosmo21.ensemble import SliceVotingClassifier
+    >>> from skcosmo21.preprocessing import CubeSlicer
+    >>> cubes = make_reionization_cubes([7.0, 10.0], [0.2], n_realizations=3, n_cells=16,
+    ...                                 box_size=64.0, random_state=0)
+    >>> clf = SliceVotingClassifier(slicer=CubeSlicer(step=4)).fit(cubes.delta_T, cubes.redshift)
+    >>> clf.predict(cubes.delta_T).tolist() == cubes.redshift.tolist()
+    True
+    """
+
+    _sample_ndim = 3
+
+    def __init__(self, estimator=None, slicer=None, voting="soft"):
+        self.estimator = estimator
+        self.slicer = slicer
+        self.voting = voting
+
+    def fit(self, X, y, sample_weight=None):
+        """Fit the slice classifier on every slice of every cube.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_cubes, n, n, n)
+            Cubes.
+        y : array-like of shape (n_cubes,)
+            One label per cube.
+        sample_weight : array-like of shape (n_cubes,), default=None
+            Per-cube weights, given to each of the cube's slices.
+
+        Returns
+        -------
+        self
+        """
+        if self.voting not in ("soft", "hard"):
+            raise ValueError(f"voting must be 'soft' or 'hard', got {self.voting!r}")
+        X = check_sample_stack(X, 3)
+        y = np.asarray(y)
+        if y.ndim != 1 or len(y) != len(X):
+            raise ValueError(f"y must hold one label per cube ({len(X)}), got shape {y.shape}")
+        self.slicer_ = clone(self.slicer if self.slicer is not None else CubeSlicer()).fit(X)
+        estimator = self.estimator if self.estimator is not None else _default_estimator()
+        self.estimator_ = clone(estimator)
+        fit_params = {}
+        if sample_weight is not None:
+            fit_params["sample_weight"] = self.slicer_.expand(sample_weight)
+        self.estimator_.fit(self.slicer_.transform(X), self.slicer_.expand(y), **fit_params)
+        self.classes_ = self.estimator_.classes_
+        return self
+
+    def predict_slices(self, X):
+        """Per-slice predictions, aligned with ``slicer_.transform(X)``.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_cubes, n, n, n)
+            Cubes.
+
+        Returns
+        -------
+        y_slices : ndarray of shape (n_cubes * slices_per_cube,)
+        """
+        check_is_fitted(self)
+        return self.estimator_.predict(self.slicer_.transform(check_sample_stack(X, 3)))
+
+    def predict_proba(self, X):
+        """Cube-level class probabilities (soft) or vote fractions (hard).
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_cubes, n, n, n)
+            Cubes.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_cubes, n_classes)
+        """
+        check_is_fitted(self)
+        X = check_sample_stack(X, 3)
+        slices = self.slicer_.transform(X)
+        per_cube = self.slicer_.n_outputs_per_sample_
+        if self.voting == "soft":
+            proba = self.estimator_.predict_proba(slices)
+        else:
+            votes = self.estimator_.predict(slices)
+            proba = (votes[:, None] == self.classes_[None, :]).astype(float)
+        return proba.reshape(len(X), per_cube, -1).mean(axis=1)
+
+    def predict(self, X):
+        """Cube-level labels: the class with the highest (soft or hard) vote.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_cubes, n, n, n)
+            Cubes.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_cubes,)
+        """
+        proba = self.predict_proba(X)
+        return self.classes_[np.argmax(proba, axis=1)]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = False
+        tags.input_tags.three_d_array = False
+        return tags
