@@ -71,7 +71,8 @@ def fidelity(n_realizations=6):
     from skcosmo21.datasets import make_reionization_cubes
     from skcosmo21.physics import binned_power_spectrum, dimensionless_power
 
-    rows = list(csv.DictReader(open(REFERENCE)))
+    with open(REFERENCE) as handle:
+        rows = list(csv.DictReader(handle))
     redshifts = sorted({float(r["redshift"]) for r in rows})
     fescs = sorted({float(r["escape_fraction"]) for r in rows})
     cubes = make_reionization_cubes(

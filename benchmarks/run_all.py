@@ -12,7 +12,7 @@ import sys
 HERE = pathlib.Path(__file__).parent
 sys.path.insert(0, str(HERE))
 
-BENCHMARKS = ["bench_simulator", "bench_transformers", "bench_neural"]
+BENCHMARKS = ["bench_simulator", "bench_transformers", "bench_io", "bench_neural"]
 
 
 def main():

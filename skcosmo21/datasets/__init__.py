@@ -1,6 +1,15 @@
-"""Data sources: the built-in reionization simulator and dataset builders."""
+"""Data sources: the built-in reionization simulator, 21cmFAST readers, dataset builders."""
 
+from ._io import load_21cmfast, load_cubes, parse_raw_box_name, save_cubes
 from ._simulator import make_reionization_cubes, smoothing_radii
 from ._slice_dataset import make_slice_dataset
 
-__all__ = ["make_reionization_cubes", "make_slice_dataset", "smoothing_radii"]
+__all__ = [
+    "load_21cmfast",
+    "load_cubes",
+    "make_reionization_cubes",
+    "make_slice_dataset",
+    "parse_raw_box_name",
+    "save_cubes",
+    "smoothing_radii",
+]

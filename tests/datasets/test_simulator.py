@@ -120,7 +120,8 @@ def test_smoothing_radii_follow_21cmfast():
 
 
 def _reference(data_dir):
-    rows = list(csv.DictReader(open(data_dir / "21cmfast-3.4.0-summary.csv")))
+    with open(data_dir / "21cmfast-3.4.0-summary.csv") as handle:
+        rows = list(csv.DictReader(handle))
     table = {}
     for row in rows:
         key = (float(row["redshift"]), float(row["escape_fraction"]))
