@@ -273,7 +273,7 @@ def load_21cmfast(
     mmap=True,
     efficiency_per_escape_fraction=DEFAULT_EFFICIENCY_PER_ESCAPE_FRACTION,
 ):
-    """Read 21cmFAST boxes (raw 1.x/2.x or py21cmfast 3.x HDF5) into the simulator's layout.
+    r"""Read 21cmFAST boxes (raw 1.x/2.x or py21cmfast 3.x HDF5) into the simulator's layout.
 
     Parameters
     ----------
@@ -283,7 +283,7 @@ def load_21cmfast(
         Boxes to read; each cube must have every requested field.
     metadata : str, re.Pattern or callable, default=None
         Extra per-cube columns from each file's path: a regex with named groups (searched
-        in the full path, e.g. ``r"zeta(?P<zeta>[\\d.]+)_seed(?P<seed>\\d+)"``) or a callable
+        in the full path, e.g. ``r"zeta(?P<zeta>[\d.]+)_seed(?P<seed>\d+)"``) or a callable
         ``path -> dict``. Numeric strings become numbers. ``seed`` defines ``realization``;
         ``zeta`` defines ``escape_fraction``.
     mmap : bool, default=True
