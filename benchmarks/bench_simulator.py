@@ -22,7 +22,7 @@ from _common import machine  # noqa: E402
 RECORDED_21CMFAST_SECONDS_PER_CUBE = 5.3
 REDSHIFTS_17 = np.linspace(7.0, 11.0, 17)
 ESCAPE_FRACTIONS = [0.075, 0.1, 0.15, 0.2, 0.3]
-REFERENCE = HERE.parent / "tests" / "data" / "21cmfast-3.4.0-summary.csv"
+REFERENCE = HERE.parent / "skcosmo21" / "datasets" / "data" / "21cmfast-3.4.0-summary.csv"
 
 
 def time_21cmfast_grid():

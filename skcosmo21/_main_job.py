@@ -1,5 +1,13 @@
-"""The main job behind ``skcosmo21 run``: the original study, end to end, on built-in data."""
+"""The main job behind ``skcosmo21 run``: the original study, end to end, on built-in data.
 
+Four tasks (redshift at fixed f_esc, f_esc at fixed redshift, redshift over all f_esc, both
+jointly) × five models (the study's PCA baseline, the power-spectrum physics baseline, the
+study's dense network on patches, a CNN on slices, an autoencoder + CNN), each evaluated by
+leave-one-realization-out cross-validation, so no slice of a test cube's initial conditions
+is ever trained on.
+"""
+
+import csv
 import json
 import logging
 import os
@@ -10,6 +18,14 @@ import joblib
 import numpy as np
 
 logger = logging.getLogger("skcosmo21.run")
+
+STUDY_FIGURES = {"a": "48 % (dense net)", "b": "chance (20 %)", "c": "–", "d": "–"}
+TASKS = {
+    "a": "redshift at f_esc = 0.15",
+    "b": "f_esc at z = 8.0",
+    "c": "redshift over all f_esc",
+    "d": "redshift and f_esc jointly",
+}
 
 
 class MainJobError(Exception):
@@ -35,75 +51,434 @@ def _prepare_output(output):
     return path
 
 
+def configuration(quick):
+    """Grid, slicing and training settings of the default and the ``--quick`` run."""
+    if quick:
+        return {
+            "redshifts": [7.0, 8.0, 9.0, 10.0, 11.0],
+            "escape_fractions": [0.1, 0.15, 0.3],
+            "n_realizations": 3,
+            "n_cells": 32,
+            "box_size": 300.0,
+            "slice_step": 4,
+            "patch_size": 16,
+            "pca_components": 20,
+            "epochs_dense": 4,
+            "epochs_autoencoder": 2,
+            "epochs_cnn": 6,
+            "fixed_escape_fraction": 0.15,
+            "fixed_redshift": 8.0,
+        }
+    return {
+        "redshifts": list(np.round(np.arange(7.0, 11.01, 0.25), 2)),
+        "escape_fractions": [0.075, 0.1, 0.15, 0.2, 0.3],
+        "n_realizations": 3,
+        "n_cells": 64,
+        "box_size": 300.0,
+        "slice_step": 4,
+        "patch_size": 32,
+        "pca_components": 50,
+        "epochs_dense": 15,
+        "epochs_autoencoder": 4,
+        "epochs_cnn": 20,
+        "fixed_escape_fraction": 0.15,
+        "fixed_redshift": 8.0,
+    }
+
+
+def _models(config, random_state, joint):
+    """Name -> (factory of a fresh estimator, whether it works on patches)."""
+    from sklearn.decomposition import PCA
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.multioutput import MultiOutputClassifier
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from .feature_extraction import PowerSpectrum2D
+    from .neural import AutoencoderEncoder, ConvClassifier, DenseClassifier
+    from .preprocessing import Flatten, ImageStandardizer
+
+    def linear():
+        model = LogisticRegression(max_iter=2000, C=1.0)
+        return MultiOutputClassifier(model) if joint else model
+
+    return {
+        "PCA + LogisticRegression": (
+            lambda: make_pipeline(
+                ImageStandardizer(),
+                Flatten(),
+                PCA(config["pca_components"], random_state=random_state),
+                StandardScaler(),
+                linear(),
+            ),
+            False,
+        ),
+        "PowerSpectrum2D + LogisticRegression": (
+            lambda: make_pipeline(
+                PowerSpectrum2D(box_size=config["box_size"], include_moments=True),
+                StandardScaler(),
+                linear(),
+            ),
+            False,
+        ),
+        "DenseClassifier on patches": (
+            lambda: make_pipeline(
+                ImageStandardizer(),
+                DenseClassifier(
+                    hidden_layer_sizes=(350,),
+                    alpha=1e-3,
+                    dropout=0.2,
+                    epochs=config["epochs_dense"],
+                    learning_rate=1e-3,
+                    batch_size=64,
+                    early_stopping=True,
+                    random_state=random_state,
+                ),
+            ),
+            True,
+        ),
+        "ConvClassifier on slices": (
+            lambda: make_pipeline(
+                ImageStandardizer(),
+                ConvClassifier(
+                    filters=(16, 32),
+                    dense_units=(64,),
+                    epochs=config["epochs_cnn"],
+                    learning_rate=1e-3,
+                    batch_size=32,
+                    early_stopping=True,
+                    random_state=random_state,
+                ),
+            ),
+            False,
+        ),
+        "AutoencoderEncoder + ConvClassifier": (
+            lambda: make_pipeline(
+                ImageStandardizer(),
+                AutoencoderEncoder(
+                    epochs=config["epochs_autoencoder"], batch_size=32, random_state=random_state
+                ),
+                ConvClassifier(
+                    filters=(32, 64),
+                    dense_units=(64,),
+                    dropout=0.2,
+                    epochs=config["epochs_cnn"],
+                    learning_rate=1e-3,
+                    batch_size=32,
+                    early_stopping=True,
+                    random_state=random_state,
+                ),
+            ),
+            False,
+        ),
+    }
+
+
+def _task_cubes(cubes, task, config):
+    if task == "a":
+        mask = np.isclose(cubes.escape_fraction, config["fixed_escape_fraction"])
+        return mask, ["redshift"]
+    if task == "b":
+        mask = np.isclose(cubes.redshift, config["fixed_redshift"])
+        return mask, ["escape_fraction"]
+    if task == "c":
+        return np.ones(len(cubes.redshift), bool), ["redshift"]
+    return np.ones(len(cubes.redshift), bool), ["redshift", "escape_fraction"]
+
+
+def _subset(cubes, mask):
+    from sklearn.utils import Bunch
+
+    return Bunch(
+        **{
+            k: (v[mask] if isinstance(v, np.ndarray) and len(v) == len(mask) else v)
+            for k, v in cubes.items()
+        }
+    )
+
+
+def _as_labels(values):
+    """Class labels as strings ("7.25", "0.15").
+
+    scikit-learn takes non-integer float labels for regression targets.
+    """
+    return np.vectorize(lambda v: f"{v:g}")(np.asarray(values, dtype=float))
+
+
+def _evaluate(factory, data, progress, label):
+    """Leave-one-realization-out: fit, predict, and keep what the report needs."""
+    groups = data.groups
+    labels = _as_labels(data.y)
+    folds, y_true, y_pred, cube_index, histories = [], [], [], [], []
+    for k, test_group in enumerate(np.unique(groups)):
+        train, test = groups != test_group, groups == test_group
+        model = factory()
+        logger.info("%s | fold %d/%d", label, k + 1, len(np.unique(groups)))
+        model.fit(data.X[train], labels[train])
+        predicted = model.predict(data.X[test])
+        truth = labels[test]
+        correct = predicted == truth if truth.ndim == 1 else np.all(predicted == truth, axis=1)
+        folds.append(float(correct.mean()))
+        y_true.append(truth)
+        y_pred.append(predicted)
+        cube_index.append(data.locations["cube"][test])
+        final = model[-1] if hasattr(model, "steps") else model
+        if hasattr(final, "history_"):
+            histories.append({k: list(map(float, v)) for k, v in final.history_.items()})
+        progress.update()
+    return {
+        "folds": folds,
+        "y_true": np.concatenate(y_true),
+        "y_pred": np.concatenate(y_pred),
+        "cube": np.concatenate(cube_index),
+        "histories": histories,
+    }
+
+
 def run_main_job(quick=False, output="skcosmo21-output", n_jobs=1, random_state=0, cache_dir=None):
-    """Simulate the default grid and evaluate the study's models; write the report.
+    """Simulate the default grid, evaluate the study's models on its four tasks, report.
 
     Parameters
     ----------
     quick : bool, default=False
-        Small grid and short training, for a smoke run in a few minutes.
+        Small grid and short training, a smoke run of a few minutes.
     output : str, default="skcosmo21-output"
-        Report folder.
+        Report folder (results.json, results.csv, figures).
     n_jobs : int, default=1
-        Parallel workers for simulation and cross-validation.
+        Parallel workers for the simulation.
     random_state : int, default=0
         Seed of simulations, splits and training.
     cache_dir : str, default=None
-        Simulation cache; :func:`default_cache_dir` when None.
+        Simulation cache; :func:`default_cache_dir` when None. An interrupted run resumes
+        from the simulations cached there.
 
     Returns
     -------
     results : list of dict
-        One row per (task, model) with fold accuracies.
+        One row per (task, model).
     """
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import LeaveOneGroupOut, cross_val_score
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
+    from tqdm.auto import tqdm
 
     from .datasets import make_reionization_cubes, make_slice_dataset
-    from .feature_extraction import PowerSpectrum2D
-    from .preprocessing import CubeSlicer
+    from .preprocessing import CubeSlicer, PatchExtractor
 
     out = _prepare_output(output)
-    memory = joblib.Memory(cache_dir or default_cache_dir(), verbose=0)
-    redshifts = np.arange(7.0, 11.01, 1.0 if quick else 0.25)
-    escape_fractions = [0.1, 0.3] if quick else [0.075, 0.1, 0.15, 0.2, 0.3]
-    n_cells = 32 if quick else 64
+    config = configuration(quick)
     start = time.perf_counter()
-    logger.info("simulating %d cubes of %d^3", len(redshifts) * len(escape_fractions) * 3, n_cells)
+    memory = joblib.Memory(cache_dir or default_cache_dir(), verbose=0)
+    n_cubes = len(config["redshifts"]) * len(config["escape_fractions"]) * config["n_realizations"]
+    logger.info(
+        "step 1/3: simulating %d cubes of %d^3 cells over %g Mpc (cached in %s)",
+        n_cubes,
+        config["n_cells"],
+        config["box_size"],
+        memory.location,
+    )
     cubes = make_reionization_cubes(
-        redshifts,
-        escape_fractions,
-        n_realizations=3,
-        n_cells=n_cells,
-        box_size=300.0,
+        config["redshifts"],
+        config["escape_fractions"],
+        n_realizations=config["n_realizations"],
+        n_cells=config["n_cells"],
+        box_size=config["box_size"],
         fields=("delta_T",),
         random_state=random_state,
         n_jobs=n_jobs,
         memory=memory,
         verbose=True,
     )
-    data = make_slice_dataset(cubes, "redshift", CubeSlicer(axes="all", step=4))
-    model = make_pipeline(
-        PowerSpectrum2D(box_size=300.0, include_moments=True),
-        StandardScaler(),
-        LogisticRegression(max_iter=2000),
+    logger.info("simulation ready after %.0f s", time.perf_counter() - start)
+
+    slicer = CubeSlicer(axes="all", step=config["slice_step"])
+    patcher = PatchExtractor(patch_size=config["patch_size"])
+    results, details = [], {}
+    n_models = len(_models(config, random_state, False))
+    n_units = len(TASKS) * n_models * config["n_realizations"]
+    progress = tqdm(total=n_units, desc="task/model/fold", unit="fit", disable=None)
+    logger.info(
+        "step 2/3: %d tasks x %d models x %d folds", len(TASKS), n_models, config["n_realizations"]
     )
-    labels = np.searchsorted(redshifts, data.y)
-    scores = cross_val_score(
-        model, data.X, labels, groups=data.groups, cv=LeaveOneGroupOut(), n_jobs=n_jobs
-    )
-    results = [
-        {
-            "task": "redshift, all f_esc",
-            "model": "PowerSpectrum2D+LogisticRegression",
-            "accuracy_mean": float(scores.mean()),
-            "accuracy_std": float(scores.std()),
-            "fold_accuracies": scores.tolist(),
-            "chance": 1.0 / len(redshifts),
-        }
-    ]
-    (out / "results.json").write_text(json.dumps(results, indent=2))
-    logger.info("done in %.0f s: accuracy %.3f", time.perf_counter() - start, scores.mean())
+    for task in TASKS:
+        mask, targets = _task_cubes(cubes, task, config)
+        subset = _subset(cubes, mask)
+        slices = make_slice_dataset(subset, targets, slicer)
+        patches = make_slice_dataset(subset, targets, slicer, patcher)
+        for name, (factory, on_patches) in _models(config, random_state, len(targets) > 1).items():
+            data = patches if on_patches else slices
+            evaluation = _evaluate(factory, data, progress, f"task {task} | {name}")
+            row = _result_row(task, name, targets, evaluation, subset, config)
+            results.append(row)
+            details[(task, name)] = evaluation
+            logger.info(
+                "task %s | %s: accuracy %.3f ± %.3f",
+                task,
+                name,
+                row["accuracy_mean"],
+                row["accuracy_std"],
+            )
+    progress.close()
+
+    logger.info("step 3/3: writing the report to %s", out)
+    _write_tables(out, results, config, time.perf_counter() - start)
+    _write_figures(out, results, details, cubes, config)
+    print(format_table(results))
+    logger.info("done in %.0f s", time.perf_counter() - start)
     return results
+
+
+def _result_row(task, name, targets, evaluation, cubes, config):
+    folds = np.asarray(evaluation["folds"])
+    row = {
+        "task": task,
+        "description": TASKS[task],
+        "model": name,
+        "accuracy_mean": float(folds.mean()),
+        "accuracy_std": float(folds.std()),
+        "fold_accuracies": folds.tolist(),
+        "chance": float(np.prod([1.0 / len(np.unique(cubes[t])) for t in targets])),
+        "study": STUDY_FIGURES[task],
+    }
+    if len(targets) > 1:
+        for j, target in enumerate(targets):
+            row[f"accuracy_{target}"] = float(
+                np.mean(evaluation["y_pred"][:, j] == evaluation["y_true"][:, j])
+            )
+    return row
+
+
+def format_table(results):
+    """Plain-text table of accuracy per task and model, with chance and the study's figure."""
+    lines = [f"{'task':<5}{'model':<40}{'accuracy':>18}{'chance':>9}   study"]
+    for row in results:
+        accuracy = f"{row['accuracy_mean']:.3f} ± {row['accuracy_std']:.3f}"
+        extra = ""
+        if "accuracy_redshift" in row and "accuracy_escape_fraction" in row:
+            extra = (
+                f"   (z {row['accuracy_redshift']:.3f}, "
+                f"f_esc {row['accuracy_escape_fraction']:.3f})"
+            )
+        lines.append(
+            f"{row['task']:<5}{row['model']:<40}{accuracy:>18}{row['chance']:>9.3f}   "
+            f"{row['study']}{extra}"
+        )
+    return "\n".join(lines)
+
+
+def _write_tables(out, results, config, seconds):
+    payload = {"config": config, "seconds": seconds, "results": results}
+    (out / "results.json").write_text(json.dumps(payload, indent=2, default=float))
+    columns = [
+        "task",
+        "description",
+        "model",
+        "accuracy_mean",
+        "accuracy_std",
+        "chance",
+        "study",
+        "accuracy_redshift",
+        "accuracy_escape_fraction",
+    ]
+    with open(out / "results.csv", "w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(results)
+
+
+def _write_figures(out, results, details, cubes, config):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from sklearn.metrics import ConfusionMatrixDisplay
+
+    # Example slices: one per redshift at the fixed escape fraction (task a's classes).
+    fixed = np.isclose(cubes.escape_fraction, config["fixed_escape_fraction"]) & (
+        cubes.realization == 0
+    )
+    order = np.flatnonzero(fixed)
+    n = len(order)
+    columns = min(n, 6)
+    rows = int(np.ceil(n / columns))
+    fig, axes = plt.subplots(rows, columns, figsize=(2.2 * columns, 2.2 * rows), squeeze=False)
+    extent = [0, config["box_size"], 0, config["box_size"]]
+    for ax, i in zip(axes.ravel(), order, strict=False):
+        image = ax.imshow(cubes.delta_T[i, 0], cmap="magma", vmin=0, vmax=35, extent=extent)
+        ax.set_title(
+            f"z = {cubes.redshift[i]:g}, $x_{{HI}}$ = {cubes.neutral_fraction[i]:.2f}", fontsize=8
+        )
+        ax.set_xlabel("Mpc", fontsize=7)
+        ax.tick_params(labelsize=6)
+    for ax in axes.ravel()[n:]:
+        ax.axis("off")
+    fig.colorbar(image, ax=axes, label=r"$\delta T_b$ [mK]", shrink=0.8)
+    fig.suptitle(f"Example slices, f_esc = {config['fixed_escape_fraction']}")
+    fig.savefig(out / "example_slices.png", dpi=100)
+    plt.close(fig)
+
+    for task in TASKS:
+        best = max((r for r in results if r["task"] == task), key=lambda r: r["accuracy_mean"])
+        evaluation = details[(task, best["model"])]
+        y_true, y_pred = evaluation["y_true"], evaluation["y_pred"]
+        if y_true.ndim > 1:  # joint: the redshift head's confusion matrix
+            y_true, y_pred = y_true[:, 0], y_pred[:, 0]
+        fig, ax = plt.subplots(figsize=(7, 6))
+        classes = sorted(np.unique(y_true), key=float)
+        ConfusionMatrixDisplay.from_predictions(
+            y_true,
+            y_pred,
+            labels=classes,
+            ax=ax,
+            normalize="true",
+            include_values=len(classes) <= 6,
+            colorbar=True,
+            cmap="Blues",
+            xticks_rotation=90,
+        )
+        ax.set_title(
+            f"task {task}: {TASKS[task]}\nbest model: {best['model']} "
+            f"({best['accuracy_mean']:.2f})",
+            fontsize=9,
+        )
+        fig.tight_layout()
+        fig.savefig(out / f"confusion_task_{task}.png", dpi=100)
+        plt.close(fig)
+
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    for ax, name in zip(
+        axes, ["DenseClassifier on patches", "ConvClassifier on slices"], strict=True
+    ):
+        for task in TASKS:
+            histories = details[(task, name)]["histories"]
+            if histories:
+                history = histories[-1]
+                ax.plot(history["loss"], label=f"task {task} train")
+                if "val_loss" in history:
+                    ax.plot(history["val_loss"], "--", label=f"task {task} validation")
+        ax.set(xlabel="epoch", ylabel="loss (last fold)", title=name)
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(out / "learning_curves.png", dpi=100)
+    plt.close(fig)
+
+    # Accuracy against the cube's neutral fraction, task c, best model.
+    best = max((r for r in results if r["task"] == "c"), key=lambda r: r["accuracy_mean"])
+    evaluation = details[("c", best["model"])]
+    right = evaluation["y_true"] == evaluation["y_pred"]
+    neutral = cubes.neutral_fraction[evaluation["cube"]]
+    bins = np.linspace(0, 1, 11)
+    index = np.clip(np.digitize(neutral, bins) - 1, 0, 9)
+    centres, accuracy = [], []
+    for b in range(10):
+        if np.any(index == b):
+            centres.append(0.5 * (bins[b] + bins[b + 1]))
+            accuracy.append(right[index == b].mean())
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.plot(centres, accuracy, "o-")
+    ax.set(
+        xlabel=r"cube neutral fraction $\bar x_{HI}$",
+        ylabel="slice accuracy",
+        title=f"task c, {best['model']}",
+        ylim=(0, 1.05),
+    )
+    fig.tight_layout()
+    fig.savefig(out / "accuracy_vs_neutral_fraction.png", dpi=100)
+    plt.close(fig)

@@ -40,9 +40,9 @@ class PowerSpectrum2D(NDTransformer):
 
     Attributes
     ----------
-    bin_edges_ : ndarray of shape (n_bins_ + 1,)
+    bin_edges_ : ndarray of shape (``n_bins_`` + 1,)
         Edges actually used.
-    k_ : ndarray of shape (n_bins_,)
+    k_ : ndarray of shape (``n_bins_``,)
         Mode-weighted mean wavenumber of each bin.
     n_bins_ : int
         Number of power-spectrum features.
@@ -118,7 +118,7 @@ class PowerSpectrum2D(NDTransformer):
 
         Returns
         -------
-        features : ndarray of shape (n_images, n_bins_ [+ 2])
+        features : ndarray of shape (n_images, ``n_bins_`` [+ 2])
         """
         check_is_fitted(self)
         X = self._check_images(X)

@@ -524,7 +524,7 @@ class AutoencoderEncoder(KerasTransformerBase):
 
         Returns
         -------
-        codes : ndarray of shape (n, *code_shape_), or (n, prod(code_shape_)) with ``flatten``
+        codes : ndarray of shape (n, ``*code_shape_``), or (n, h*w*c) with ``flatten``
         """
         check_is_fitted(self, "model_")
         self._check_input_shape(X)

@@ -66,7 +66,7 @@ class SampleExpanderMixin:
 
         Returns
         -------
-        expanded : ndarray of shape (n_samples * n_outputs_per_sample_, ...)
+        expanded : ndarray of shape (n_samples * ``n_outputs_per_sample_``, ...)
         """
         check_is_fitted(self)
         values = np.asarray(values)

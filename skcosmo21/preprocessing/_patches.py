@@ -183,7 +183,7 @@ class PatchExtractor(SampleExpanderMixin, NDTransformer):
 
         Returns
         -------
-        patches : ndarray of shape (n_images * n_outputs_per_sample_, patch_size, patch_size)
+        patches : ndarray of shape (n_images * ``n_outputs_per_sample_``, patch_size, patch_size)
         """
         check_is_fitted(self)
         X = check_sample_stack(X, 2)

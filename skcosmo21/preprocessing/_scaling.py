@@ -170,11 +170,11 @@ class Flatten(TransformerMixin, BaseEstimator):
         return self
 
     def transform(self, X):
-        """Reshape to (n_samples, prod(sample_shape_)) (a view when ``X`` is contiguous).
+        """Reshape to (n_samples, n_features), a view when ``X`` is contiguous.
 
         Parameters
         ----------
-        X : ndarray of shape (n_samples, *sample_shape_)
+        X : ndarray of shape (n_samples, ``*sample_shape_``)
             Samples.
 
         Returns
@@ -199,7 +199,7 @@ class Flatten(TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        X_shaped : ndarray of shape (n_samples, *sample_shape_)
+        X_shaped : ndarray of shape (n_samples, ``*sample_shape_``)
         """
         check_is_fitted(self)
         X = np.asarray(X)

@@ -218,7 +218,7 @@ class CubeSlicer(SampleExpanderMixin, NDTransformer):
 
         Returns
         -------
-        slices : ndarray of shape (n_cubes * n_outputs_per_sample_, n, n)
+        slices : ndarray of shape (n_cubes * ``n_outputs_per_sample_``, n, n)
         """
         check_is_fitted(self)
         X = self._check_cubes(X)

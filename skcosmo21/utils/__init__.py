@@ -1,5 +1,5 @@
-"""Utilities: estimator discovery and input validation."""
+"""Utilities: estimator discovery and parameter validation."""
 
-from ._validation import check_finite_array, check_scalar_in_range
+from ._validation import check_scalar_in_range
 
-__all__ = ["check_finite_array", "check_scalar_in_range"]
+__all__ = ["check_scalar_in_range"]

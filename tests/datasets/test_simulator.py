@@ -1,4 +1,5 @@
 import csv
+from importlib import resources
 
 import joblib
 import numpy as np
@@ -119,8 +120,10 @@ def test_smoothing_radii_follow_21cmfast():
     np.testing.assert_allclose(radii[1:-1] / radii[:-2], 1.1)
 
 
-def _reference(data_dir):
-    with open(data_dir / "21cmfast-3.4.0-summary.csv") as handle:
+def _reference():
+    # The 21cmFAST 3.4.0 summary ships with the library (skcosmo21/datasets/data).
+    summary = resources.files("skcosmo21.datasets").joinpath("data/21cmfast-3.4.0-summary.csv")
+    with summary.open() as handle:
         rows = list(csv.DictReader(handle))
     table = {}
     for row in rows:
@@ -129,9 +132,9 @@ def _reference(data_dir):
     return table
 
 
-def test_fidelity_against_21cmfast_on_a_reduced_grid(data_dir):
+def test_fidelity_against_21cmfast_on_a_reduced_grid():
     """Same grid as the reference (HII_DIM 64, 128 Mpc), reduced to 3 z × 3 ζ, 6 realizations."""
-    reference = _reference(data_dir)
+    reference = _reference()
     redshifts, fescs = [7.0, 8.0, 9.0], [0.1, 0.15, 0.2]
     cubes = make_reionization_cubes(
         redshifts,
@@ -174,3 +177,26 @@ def test_fidelity_against_21cmfast_on_a_reduced_grid(data_dir):
                 assert np.mean(within) >= 0.85, (z, f, ratio)
                 checked_power += 1
     assert checked_power >= 5
+
+
+def test_defaults_follow_the_21cmfast_reference_parameters(data_dir):
+    import json
+
+    from skcosmo21.physics import Cosmology
+
+    reference = json.loads((data_dir / "21cmfast-3.4.0-params.json").read_text())
+    cosmo, astro = reference["cosmo_params"], reference["astro_params"]
+    ours = Cosmology()
+    assert ours.hlittle == cosmo["hlittle"]
+    assert ours.omega_m == cosmo["OMm"]
+    assert ours.omega_b == cosmo["OMb"]
+    assert ours.sigma_8 == cosmo["SIGMA_8"]
+    assert ours.n_s == cosmo["POWER_INDEX"]
+    params = make_reionization_cubes([8.0], [0.15], fields="x_HI", random_state=0, **SMALL).params
+    assert params["min_virial_temperature"] == pytest.approx(10 ** astro["ION_Tvir_MIN"], rel=1e-4)
+    assert reference["global_params"]["HII_FILTER"] == 1
+    assert params["ionization_filter"] == "sharp-k"
+    assert reference["flag_options"]["APPLY_RSDS"] is params["redshift_space_distortions"]
+    # ζ = 200 f_esc: the reference's default-run rule.
+    assert reference["escape_fraction_rule"] == "zeta = 200 * escape_fraction"
+    assert params["efficiency_per_escape_fraction"] == 200.0
