@@ -462,6 +462,17 @@ def load_cubes(path):
     Returns
     -------
     data : Bunch
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> import numpy as np
+    >>> from skcosmo21.datasets import load_cubes, save_cubes
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "cubes.npz"
+    >>> save_cubes({"delta_T": np.zeros((1, 4, 4, 4), "f4"), "box_size": 8.0}, path)
+    >>> data = load_cubes(path)
+    >>> data.delta_T.dtype, data.box_size
+    (dtype('float32'), 8.0)
     """
     with np.load(path, allow_pickle=False) as archive:
         bunch = Bunch(**{key: archive[key] for key in archive.files if key != "__metadata__"})

@@ -313,10 +313,13 @@ class _KerasEstimator(BaseEstimator):
             self._fit_callbacks = self._training_callbacks(bool(fit_kwargs), X)
             # scikeras appends to history_ when warm_start is set and initial_epoch > 0.
             self.history_ = defaultdict(list, self.history_)
+            everything = bool(train.all())  # no validation split: train without a copy of X
             self._fit_keras_model(
-                X_encoded[train],
-                _index(y_encoded, train),
-                sample_weight=None if sample_weight is None else sample_weight[train],
+                X_encoded if everything else X_encoded[train],
+                y_encoded if everything else _index(y_encoded, train),
+                sample_weight=(
+                    sample_weight if sample_weight is None or everything else sample_weight[train]
+                ),
                 warm_start=True,
                 epochs=remaining,
                 initial_epoch=initial_epoch,
