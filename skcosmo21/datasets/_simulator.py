@@ -348,9 +348,11 @@ def make_reionization_cubes(
        ``min_virial_temperature`` (Barkana & Loeb 2001), and :math:`n_{R,z}` rescaling the box
        mean of :math:`f_\mathrm{coll}` to the Sheth–Tormen collapsed fraction (21cmFAST's
        ``HMF=1``). Cells left neutral are partially ionized, :math:`x_\mathrm{HI} = 1 - \zeta
-       n f_\mathrm{coll}` at the cell scale. The barrier uses the linear density, so each
-       filtered field is computed once per realization and serves every redshift, and each
-       escape fraction only changes a threshold: no FFT is repeated per escape fraction.
+       n f_\mathrm{coll}` at the cell scale. The criterion inverts to a density threshold, so
+       every escape fraction costs one comparison: no FFT is repeated per escape fraction.
+       By default the barrier is applied to the evolved density of each redshift, as in
+       21cmFAST (one FFT per scale and redshift); ``barrier_density="linear"`` filters the
+       linear field once per scale for all redshifts instead (faster, less faithful).
     4. **Emission.** :math:`\delta T_b = 27\,x_\mathrm{HI}(1+\delta)(\Omega_b h^2/0.023)
        \sqrt{0.15(1+z)/(10\,\Omega_m h^2)}` mK for :math:`T_S \gg T_\mathrm{CMB}`, divided by
        :math:`1 + \partial_\parallel v_\parallel/aH` (linear redshift-space distortions along
