@@ -143,8 +143,6 @@ def _raw_cubes(folder, names, fields, metadata, mmap, skipped):
         if info is None:
             skipped.append(str(folder / name))
             continue
-        if info["field"] not in fields and info["field"] != "delta_T":
-            continue
         boxes[(info["field"], info["redshift"])] = (folder / name, info)
     anchors = "delta_T" if "delta_T" in fields else "density"
     records = []

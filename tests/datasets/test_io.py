@@ -96,6 +96,7 @@ def test_unparsable_names_unrelated_files_and_mixed_grids(boxes, tmp_path):
     with pytest.raises(ValueError, match="delta_T_zseven.*no parsable redshift"):
         load_21cmfast(run)
     (run / "delta_T_zseven_32_48Mpc").unlink()
+    (run / "notes.txt").unlink()
     other = tmp_path / "other"
     other.mkdir()
     np.zeros(8**3, "<f4").tofile(other / "delta_T_z007.00_nf0.5_useTs0_8_16Mpc")
@@ -152,3 +153,15 @@ def test_save_and_load_round_trip(tmp_path):
             assert back[key] == value
     # load_21cmfast also reads a saved file.
     np.testing.assert_array_equal(load_21cmfast(tmp_path / "cubes.npz").delta_T, cubes.delta_T)
+
+
+def test_zeta_from_an_ionization_box_name(tmp_path):
+    np.zeros(8**3, "<f4").tofile(tmp_path / "delta_T_z007.00_nf0.500000_useTs0_8_16Mpc")
+    np.zeros(8**3, "<f4").tofile(tmp_path / "updated_smoothed_deltax_z007.00_8_16Mpc")
+    np.zeros(8**3, "<f4").tofile(
+        tmp_path / "xH_nohalos_z007.00_nf0.500000_eff30.0_effPLindex0.0_HIIfilter1_Mmin4.3e+08"
+        "_RHIImax15_8_16Mpc"
+    )
+    data = load_21cmfast(tmp_path)
+    assert data.zeta.tolist() == [30.0]
+    assert data.escape_fraction.tolist() == [0.15]
