@@ -1,0 +1,23 @@
+"""The README's code example runs and its cross-validation is meaningful."""
+
+import pathlib
+import re
+
+README = pathlib.Path(__file__).parents[1] / "README.md"
+
+
+def test_readme_example_runs():
+    code = re.search(r"```python\n(.*?)```", README.read_text(), re.S).group(1)
+    namespace = {}
+    exec(compile(code, "README.md", "exec"), namespace)  # noqa: S102 - our own README
+    scores = namespace["scores"]
+    assert len(scores) == 3
+    assert scores.mean() > 1 / 3  # three redshift classes
+
+
+def test_readme_commands_are_the_ci_commands():
+    text = README.read_text()
+    assert "<!-- main-command -->" in text
+    assert "<!-- test-command -->" in text
+    ci = (README.parent / ".ci" / "run").read_text()
+    assert "test-command" in ci
