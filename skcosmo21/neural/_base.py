@@ -73,7 +73,7 @@ class _KerasEstimator(BaseEstimator):
     build_fn = None
     _input_kind = "dense"
     # Keras.fit arguments taken from our parameters; epochs and validation are handled here.
-    _fit_kwargs = frozenset({"batch_size", "verbose", "shuffle"})
+    _fit_kwargs = frozenset({"batch_size", "verbose"})
     _predict_kwargs = frozenset({"batch_size", "verbose"})
 
     # Parameters come from the __init__ signature, as in scikit-learn, not from the instance
@@ -495,8 +495,6 @@ class KerasClassifierBase(ClassifierMixin, _KerasEstimator):
     ``score`` is the accuracy; with several target columns it is the fraction of samples
     with every column right (scikit-learn's subset accuracy).
     """
-
-    _fit_kwargs = _KerasEstimator._fit_kwargs
 
     @property
     def target_encoder(self):
