@@ -1,6 +1,6 @@
 """Rerun every benchmark and store each one's JSON in benchmarks/results/.
 
-Run: python benchmarks/run_all.py  (about 8 minutes on 2 cores, ~10 GB peak memory).
+Run: python benchmarks/run_all.py  (about 14 minutes on 2 cores, ~10 GB peak memory).
 benchmarks/RESULTS.md records the figures with date and machine.
 """
 
@@ -12,7 +12,13 @@ import sys
 HERE = pathlib.Path(__file__).parent
 sys.path.insert(0, str(HERE))
 
-BENCHMARKS = ["bench_simulator", "bench_transformers", "bench_io", "bench_neural"]
+BENCHMARKS = [
+    "bench_simulator",
+    "bench_transformers",
+    "bench_io",
+    "bench_neural",
+    "bench_ceiling",
+]
 
 
 def main():

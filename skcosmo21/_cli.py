@@ -45,7 +45,11 @@ def build_parser():
     run.add_argument("--output", default="skcosmo21-output", help="report folder")
     run.add_argument("--n-jobs", type=_positive_int, default=1, help="parallel workers")
     run.add_argument("--random-state", type=_non_negative_int, default=0, help="seed")
-    run.add_argument("--cache-dir", default=None, help="simulation cache (default: user cache)")
+    run.add_argument(
+        "--cache-dir",
+        default=None,
+        help="cache of simulations and fold results (default: user cache)",
+    )
     return parser
 
 
@@ -72,8 +76,8 @@ def main(argv=None):
         return 2
     except KeyboardInterrupt:
         print(
-            "skcosmo21 run: interrupted; simulations finished so far are cached and the next "
-            "run resumes from them",
+            "skcosmo21 run: interrupted; simulations and folds finished so far are cached and "
+            "the next run resumes from them",
             file=sys.stderr,
         )
         return 130

@@ -200,3 +200,58 @@ def test_defaults_follow_the_21cmfast_reference_parameters(data_dir):
     # ζ = 200 f_esc: the reference's default-run rule.
     assert reference["escape_fraction_rule"] == "zeta = 200 * escape_fraction"
     assert params["efficiency_per_escape_fraction"] == 200.0
+
+
+def _slice_tails(cubes):
+    """Per cube: mean 99th percentile, and std of the maximum, of δT_b over all its slices."""
+    tails = []
+    for cube in np.asarray(cubes, dtype=np.float64):
+        flat = np.concatenate([np.moveaxis(cube, axis, 0) for axis in range(3)])
+        flat = flat.reshape(len(flat), -1)
+        tails.append((np.quantile(flat, 0.99, axis=1).mean(), flat.max(axis=1).std()))
+    return np.array(tails)
+
+
+@pytest.fixture(scope="module")
+def bright_tails(data_dir):
+    """Slice tails of the six 21cmFAST 3.4.0 boxes (32³, 48 Mpc) and of ours at their settings."""
+    pytest.importorskip("h5py")
+    from skcosmo21.datasets import load_21cmfast
+
+    files = sorted((data_dir / "21cmfast-boxes" / "h5").glob("BrightnessTemp_*"))
+    real = load_21cmfast(files, fields="delta_T")
+    ours = make_reionization_cubes(
+        np.unique(real.redshift),
+        np.unique(real.escape_fraction),
+        n_cells=32,
+        box_size=48.0,
+        fields="delta_T",
+        random_state=5,
+    )
+    # make_reionization_cubes spans the grid; keep the (z, f_esc) pairs of the reference.
+    pairs = list(zip(ours.redshift, ours.escape_fraction, strict=True))
+    index = [pairs.index(pair) for pair in zip(real.redshift, real.escape_fraction, strict=True)]
+    # Where over 30 % of the volume is neutral, the 99th percentile sits in neutral gas (HDF5
+    # caches hold no neutral fraction, so it is read off the emitting cells).
+    mostly_neutral = np.mean(real.delta_T > 0, axis=(1, 2, 3)) > 0.3
+    assert mostly_neutral.sum() == 5
+    return (
+        _slice_tails(real.delta_T)[mostly_neutral],
+        _slice_tails(ours.delta_T[index])[mostly_neutral],
+    )
+
+
+def test_bright_tail_matches_21cmfast(bright_tails):
+    real, ours = bright_tails
+    np.testing.assert_allclose(ours[:, 0], real[:, 0], rtol=0.05)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known gap: the brightest cells are capped (cell-scale partial ionization times the "
+    "clipped RSD factor), so slice maxima scatter by 0.02-0.24 mK where 21cmFAST's scatter by "
+    "1.6-3.4 mK; see benchmarks/RESULTS.md",
+)
+def test_slice_maxima_scatter_like_21cmfast(bright_tails):
+    real, ours = bright_tails
+    assert np.all(ours[:, 1] > 0.3 * real[:, 1])
