@@ -1,6 +1,6 @@
 """Rerun every benchmark and store each one's JSON in benchmarks/results/.
 
-Run: python benchmarks/run_all.py  (about 14 minutes on 2 cores, ~10 GB peak memory).
+Run: python benchmarks/run_all.py  (about 20 minutes on 2 cores, ~10 GB peak memory).
 benchmarks/RESULTS.md records the figures with date and machine.
 """
 
