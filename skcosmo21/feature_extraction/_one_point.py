@@ -8,14 +8,16 @@ from sklearn.utils.validation import check_is_fitted
 from ..preprocessing._base import NDTransformer, check_sample_stack
 
 
-def standardized_moments(flat):
-    """Skewness and excess kurtosis of each row; 0 for a constant row.
+def _moments(flat):
+    """Mean, standard deviation, skewness and excess kurtosis of each row.
 
-    Written out rather than taken from ``scipy.stats.skew``/``kurtosis`` because those return
-    NaN (with a warning) for constant rows, e.g. a fully ionized slice, and features must stay
-    finite.
+    One pass over the centred rows serves all four. Written out rather than taken from
+    ``scipy.stats.skew``/``kurtosis`` because those return NaN (with a warning) for constant
+    rows, e.g. a fully ionized slice, and features must stay finite: skewness and kurtosis
+    are 0 there.
     """
-    centred = flat - flat.mean(axis=1, keepdims=True)
+    mean = flat.mean(axis=1)
+    centred = flat - mean[:, None]
     variance = np.mean(centred**2, axis=1)
     flat_rows = variance <= np.finfo(flat.dtype).tiny
     safe = np.where(flat_rows, 1.0, variance)
@@ -23,7 +25,7 @@ def standardized_moments(flat):
     kurtosis = np.mean(centred**4, axis=1) / safe**2 - 3.0
     skewness[flat_rows] = 0.0
     kurtosis[flat_rows] = 0.0
-    return skewness, kurtosis
+    return np.stack([mean, np.sqrt(variance), skewness, kurtosis], axis=1)
 
 
 class OnePointStatistics(NDTransformer):
@@ -142,8 +144,7 @@ class OnePointStatistics(NDTransformer):
         flat = X.reshape(len(X), -1)
         features = [np.quantile(flat, self.quantiles_, axis=1).T]
         if self.include_moments:
-            skewness, kurtosis = standardized_moments(flat)
-            features.append(np.stack([flat.mean(axis=1), flat.std(axis=1), skewness, kurtosis], 1))
+            features.append(_moments(flat))
         return np.hstack(features).astype(X.dtype, copy=False)
 
     def get_feature_names_out(self, input_features=None):
