@@ -4,8 +4,8 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
 from sklearn.utils.validation import check_is_fitted
 
+from ..base import check_sample_stack
 from ..preprocessing import CubeSlicer
-from ..preprocessing._base import check_sample_stack
 
 
 def _default_estimator():

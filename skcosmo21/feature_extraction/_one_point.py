@@ -5,7 +5,7 @@ import numbers
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
-from ..preprocessing._base import NDTransformer, check_sample_stack
+from ..base import NDTransformer, check_sample_stack
 
 
 def _moments(flat):

@@ -5,8 +5,8 @@ import numbers
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
+from ..base import NDTransformer, check_sample_stack
 from ..physics import binned_power_spectrum, default_k_edges, merge_empty_bins
-from ..preprocessing._base import NDTransformer, check_sample_stack
 
 
 class PowerSpectrum2D(NDTransformer):

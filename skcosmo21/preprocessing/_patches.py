@@ -6,7 +6,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import NDTransformer, SampleExpanderMixin, check_sample_stack, run_threaded
+from ..base import NDTransformer, SampleExpanderMixin, check_sample_stack, run_threaded
 
 PATCH_LOCATION_FIELDS = [("row", np.int32), ("col", np.int32)]
 

@@ -5,7 +5,7 @@ import numbers
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import NDTransformer, SampleExpanderMixin, check_sample_stack, run_threaded
+from ..base import NDTransformer, SampleExpanderMixin, check_sample_stack, run_threaded
 
 #: dtype of the location tables: which cube, along which axis, at which index.
 SLICE_LOCATION_DTYPE = np.dtype([("cube", np.int64), ("axis", np.int8), ("position", np.int32)])

@@ -1,4 +1,9 @@
-"""Shared machinery of the transformers that turn one sample into several (slices, patches)."""
+"""Base classes and helpers shared by every subpackage, as :mod:`sklearn.base` is for scikit-learn.
+
+Transformers whose samples are images or cubes (:class:`NDTransformer`), the mixin of those that
+turn one sample into several (:class:`SampleExpanderMixin`), input validation of image and cube
+stacks and the thread pool of the memory-bound copies.
+"""
 
 from concurrent.futures import ThreadPoolExecutor
 
@@ -7,6 +12,8 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils import check_array
 from sklearn.utils.validation import check_is_fitted
+
+__all__ = ["NDTransformer", "SampleExpanderMixin", "check_sample_stack", "run_threaded"]
 
 
 def check_sample_stack(X, sample_ndim, name="X"):
