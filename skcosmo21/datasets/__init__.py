@@ -3,13 +3,16 @@
 from ._io import load_21cmfast, load_cubes, parse_raw_box_name, save_cubes
 from ._simulator import make_reionization_cubes, smoothing_radii
 from ._slice_dataset import make_slice_dataset
+from ._streaming import SimulationStream, simulation_seed
 
 __all__ = [
+    "SimulationStream",
     "load_21cmfast",
     "load_cubes",
     "make_reionization_cubes",
     "make_slice_dataset",
     "parse_raw_box_name",
     "save_cubes",
+    "simulation_seed",
     "smoothing_radii",
 ]

@@ -1,0 +1,311 @@
+"""The CNN recipe against the one-point baseline on the main job's grid (issue #17's targets).
+
+Run: nice -n 10 python benchmarks/bench_neural_targets.py [--train-realizations 16]
+     [--curve 1,2,4,8,16] [--tasks abcd] [--regression] [--quick]
+
+Protocol, shared by every model in one run:
+
+* Test data: the main job's simulations, exactly (``make_reionization_cubes`` of 17 redshifts
+  × 5 escape fractions, 64³ cells over 300 Mpc, 3 realizations, ``random_state=0``), cut into
+  single 64 × 64 slices every 4 cells along all three axes; tasks a–d as in
+  ``skcosmo21/_main_job.py``. Every slice, training and test alike, is clipped at its own 99th
+  percentile, so the simulator's capped maximum cannot help any model.
+* One-point baseline ``OnePointStatistics(n_quantiles=32) + HistGradientBoosting`` (the main
+  job's), twice: leave-one-realization-out on the main job's 3 realizations (the main job's
+  protocol), and trained on N fresh realizations.
+* CNN recipe: ``ConvClassifier`` trained by ``partial_fit`` on N fresh realizations streamed
+  from :class:`~skcosmo21.datasets.SimulationStream` (``random_state=2027``, the training
+  branch, never the main job's seeds), with exact-symmetry augmentation and periodic padding,
+  tested on all 3 main-job realizations. ``passes`` passes over the N realizations; the
+  accuracy at each N of ``--curve`` is measured while the stream is consumed (the network has
+  then seen each of its first N realizations ``passes`` times... on the last pass only once:
+  see ``curve_protocol`` in the output).
+* The one-point baseline trained on the same N fresh realizations, for the same curve.
+* ``--regression``: ``ConvRegressor(loss="gaussian_nll")`` on task c/d's data, targets
+  redshift and ln f_esc; redshift RMSE, median |Δf_esc|/f_esc, and the coverage of the 68 %
+  and 95 % intervals, on the main job's realizations.
+
+Slices are scaled by a fixed affine map, (δT_b − 10 mK) / 10 mK, the same for every model.
+The JSON result goes to stdout and ``benchmarks/results/bench_neural_targets.json``.
+"""
+
+import argparse
+import json
+import os
+import pathlib
+import sys
+import time
+
+import numpy as np
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+sys.path.insert(0, str(pathlib.Path(__file__).parent))
+from _common import machine  # noqa: E402
+
+REDSHIFTS = [float(z) for z in np.round(np.arange(7.0, 11.01, 0.25), 2)]
+ESCAPE_FRACTIONS = [0.075, 0.1, 0.15, 0.2, 0.3]
+TASK_GRID = {
+    "a": (REDSHIFTS, [0.15], ["redshift"]),
+    "b": ([8.0], ESCAPE_FRACTIONS, ["escape_fraction"]),
+    "c": (REDSHIFTS, ESCAPE_FRACTIONS, ["redshift"]),
+    "d": (REDSHIFTS, ESCAPE_FRACTIONS, ["redshift", "escape_fraction"]),
+}
+N_CELLS, BOX_SIZE, STEP = 64, 300.0, 4
+MAIN_JOB_SEED, STREAM_SEED = 0, 2027
+
+
+def clip_and_scale(X):
+    """Clip every slice at its own 99th percentile, then map δT_b to (δT_b - 10 mK) / 10 mK."""
+    ceiling = np.percentile(X, 99, axis=(1, 2), keepdims=True)
+    return ((np.minimum(X, ceiling) - 10.0) / 10.0).astype(np.float32)
+
+
+def recipe(task, random_state=0):
+    """The CNN recipe: what this benchmark found useful (see RESULTS.md)."""
+    from skcosmo21.neural import ConvClassifier
+
+    return ConvClassifier(
+        filters=(16, 32, 64),
+        kernel_size=3,
+        dense_units=(64,),
+        batch_norm=True,
+        residual=True,
+        padding="periodic",
+        augment=True,
+        learning_rate=2e-3,
+        batch_size=64,
+        random_state=random_state,
+    )
+
+
+def one_point_model(joint, random_state=0):
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.multioutput import MultiOutputClassifier
+
+    model = HistGradientBoostingClassifier(
+        max_iter=200, early_stopping=False, random_state=random_state
+    )
+    return MultiOutputClassifier(model) if joint else model
+
+
+def accuracy(y_true, y_pred):
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    if y_true.ndim == 1:
+        return float(np.mean(y_true == y_pred))
+    return float(np.mean(np.all(y_true == y_pred, axis=1)))
+
+
+def test_data(task):
+    """The main job's realizations of the task's grid: clipped, scaled slices and features."""
+    from skcosmo21.datasets import make_reionization_cubes, make_slice_dataset
+    from skcosmo21.feature_extraction import OnePointStatistics
+    from skcosmo21.preprocessing import CubeSlicer
+
+    redshifts, escape_fractions, targets = TASK_GRID[task]
+    cubes = make_reionization_cubes(
+        REDSHIFTS,
+        ESCAPE_FRACTIONS,
+        n_realizations=3,
+        n_cells=N_CELLS,
+        box_size=BOX_SIZE,
+        fields=("delta_T",),
+        random_state=MAIN_JOB_SEED,
+    )
+    keep = np.isin(cubes.redshift, redshifts) & np.isin(cubes.escape_fraction, escape_fractions)
+    subset = {
+        k: (v[keep] if isinstance(v, np.ndarray) and len(v) == len(keep) else v)
+        for k, v in cubes.items()
+    }
+    data = make_slice_dataset(subset, targets, CubeSlicer(axes="all", step=STEP))
+    X = clip_and_scale(data.X)
+    features = OnePointStatistics(n_quantiles=32).fit_transform(X)
+    return X, data.y, data.groups, data.locations, features
+
+
+def stream(task, n_realizations, subset="train"):
+    from skcosmo21.datasets import SimulationStream
+    from skcosmo21.preprocessing import CubeSlicer
+
+    redshifts, escape_fractions, targets = TASK_GRID[task]
+    return SimulationStream(
+        redshifts,
+        escape_fractions,
+        targets,
+        n_realizations=n_realizations,
+        subset=subset,
+        slicer=CubeSlicer(axes="all", step=STEP),
+        n_cells=N_CELLS,
+        box_size=BOX_SIZE,
+        transform=clip_and_scale,
+        random_state=STREAM_SEED,
+    )
+
+
+def one_point_loro(features, y, groups, joint):
+    folds = []
+    for group in np.unique(groups):
+        train, test = groups != group, groups == group
+        model = one_point_model(joint).fit(features[train], y[train])
+        folds.append(accuracy(y[test], model.predict(features[test])))
+    return folds
+
+
+def run_task(task, n_train, curve, passes, log):
+    from skcosmo21.feature_extraction import OnePointStatistics
+
+    start = time.perf_counter()
+    X_test, y_test, groups, _, features_test = test_data(task)
+    joint = y_test.ndim == 2
+    log(f"task {task}: {len(X_test)} test slices ready after {time.perf_counter() - start:.0f} s")
+    result = {"task": task, "n_test_slices": int(len(X_test))}
+
+    folds = one_point_loro(features_test, y_test, groups, joint)
+    result["one_point_loro_main_job"] = {"folds": folds, "mean": float(np.mean(folds))}
+    log(f"task {task}: one-point LORO {np.mean(folds):.3f}")
+
+    training = stream(task, n_train)
+    cnn = recipe(task)
+    one_point = OnePointStatistics(n_quantiles=32)
+    features, labels = [], []
+    curve_points = sorted(n for n in curve if n <= n_train)
+    cnn_curve, hgb_curve = {}, {}
+    simulate_s = cnn_s = 0.0
+    for pass_number in range(passes):
+        for index in range(len(training)):
+            t0 = time.perf_counter()
+            chunk = training.chunk(index)
+            simulate_s += time.perf_counter() - t0
+            if pass_number == 0:
+                features.append(one_point.fit_transform(chunk.X))
+                labels.append(chunk.y)
+            t0 = time.perf_counter()
+            cnn.partial_fit(chunk.X, chunk.y, classes=training.classes, locations=chunk.locations)
+            cnn_s += time.perf_counter() - t0
+            seen = index + 1
+            if pass_number == passes - 1 and seen in curve_points:
+                cnn_curve[seen] = accuracy(y_test, cnn.predict(X_test))
+                hgb = one_point_model(joint).fit(
+                    np.concatenate(features[:seen]), np.concatenate(labels[:seen])
+                )
+                hgb_curve[seen] = accuracy(y_test, hgb.predict(features_test))
+                log(
+                    f"task {task}: N={seen} CNN {cnn_curve[seen]:.3f}  one-point "
+                    f"{hgb_curve[seen]:.3f}  ({time.perf_counter() - start:.0f} s)"
+                )
+    n_images = passes * sum(len(f) for f in features)
+    result.update(
+        {
+            "n_train_realizations": n_train,
+            "passes": passes,
+            "cnn": {"params": _params(cnn), "accuracy": cnn_curve.get(n_train)},
+            "one_point_fresh": {"accuracy": hgb_curve.get(n_train)},
+            "curve": {"cnn": cnn_curve, "one_point": hgb_curve},
+            "curve_protocol": (
+                "CNN: accuracy after the last pass has reached realization N (earlier passes "
+                "saw all n_train_realizations); one-point + HGB: trained on the first N "
+                "realizations"
+            )
+            if passes > 1
+            else "both models trained on the first N streamed realizations, each seen once",
+            "cnn_training_seconds": cnn_s,
+            "cnn_training_images_per_s": n_images / cnn_s,
+            "simulation_seconds": simulate_s,
+            "seconds": time.perf_counter() - start,
+        }
+    )
+    return result
+
+
+def run_regression(n_train, passes, log):
+    from skcosmo21.neural import ConvRegressor
+
+    start = time.perf_counter()
+    X_test, y_test, _, _, _ = test_data("d")
+    training = stream("d", n_train)
+    reg = ConvRegressor(
+        filters=(16, 32, 64),
+        dense_units=(64,),
+        batch_norm=True,
+        residual=True,
+        padding="periodic",
+        augment=True,
+        loss="gaussian_nll",
+        learning_rate=2e-3,
+        batch_size=64,
+        random_state=0,
+    )
+
+    def targets(y):
+        return np.column_stack([y[:, 0], np.log(y[:, 1])])
+
+    for _ in range(passes):
+        for index in range(len(training)):
+            chunk = training.chunk(index)
+            reg.partial_fit(chunk.X, targets(chunk.y), locations=chunk.locations)
+    mean, std = reg.predict(X_test, return_std=True)
+    truth = targets(y_test)
+    z = np.abs(truth - mean) / std
+    f_true, f_pred = y_test[:, 1], np.exp(mean[:, 1])
+    result = {
+        "n_train_realizations": n_train,
+        "passes": passes,
+        "redshift_rmse": float(np.sqrt(np.mean((mean[:, 0] - truth[:, 0]) ** 2))),
+        "median_relative_escape_fraction_error": float(np.median(np.abs(f_pred - f_true) / f_true)),
+        "coverage_68": {
+            "redshift": float(np.mean(z[:, 0] < 1.0)),
+            "ln_escape_fraction": float(np.mean(z[:, 1] < 1.0)),
+        },
+        "coverage_95": {
+            "redshift": float(np.mean(z[:, 0] < 1.96)),
+            "ln_escape_fraction": float(np.mean(z[:, 1] < 1.96)),
+        },
+        "seconds": time.perf_counter() - start,
+    }
+    log(f"regression: {result}")
+    return result
+
+
+def _params(estimator):
+    return {k: repr(v) for k, v in estimator.get_params().items()}
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--train-realizations", type=int, default=16)
+    parser.add_argument("--passes", type=int, default=1)
+    parser.add_argument("--curve", default="1,2,4,8,16,32,64")
+    parser.add_argument("--tasks", default="abcd")
+    parser.add_argument("--regression", action="store_true")
+    parser.add_argument("--output", default=None)
+    args = parser.parse_args(argv)
+    curve = [int(n) for n in args.curve.split(",") if n]
+
+    def log(message):
+        print(message, file=sys.stderr, flush=True)
+
+    import keras
+
+    start = time.perf_counter()
+    results = {
+        "machine": machine() + f", Keras {keras.__version__}",
+        "protocol": __doc__,
+        "clipping": "every slice clipped at its own 99th percentile",
+        "tasks": [],
+    }
+    for task in args.tasks:
+        results["tasks"].append(run_task(task, args.train_realizations, curve, args.passes, log))
+    if args.regression:
+        results["regression"] = run_regression(args.train_realizations, args.passes, log)
+    results["seconds"] = time.perf_counter() - start
+    text = json.dumps(results, indent=2, default=float)
+    print(text)
+    output = pathlib.Path(
+        args.output or pathlib.Path(__file__).parent / "results" / "bench_neural_targets.json"
+    )
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(text)
+    return results
+
+
+if __name__ == "__main__":
+    main()
