@@ -119,7 +119,8 @@ def test_data(task):
     data = make_slice_dataset(subset, targets, CubeSlicer(axes="all", step=STEP))
     X = clip_and_scale(data.X)
     features = OnePointStatistics(n_quantiles=32).fit_transform(X)
-    return X, data.y, data.groups, data.locations, features
+    labels = np.vectorize(lambda v: f"{v:g}")(np.asarray(data.y, dtype=float))
+    return X, labels, data.groups, data.locations, features
 
 
 def stream(task, n_realizations, subset="train"):
@@ -137,6 +138,7 @@ def stream(task, n_realizations, subset="train"):
         n_cells=N_CELLS,
         box_size=BOX_SIZE,
         transform=clip_and_scale,
+        string_labels=True,  # the main job's labels: "7.25", "0.15"
         random_state=STREAM_SEED,
     )
 
@@ -236,6 +238,7 @@ def run_regression(n_train, passes, log):
     )
 
     def targets(y):
+        y = np.asarray(y, dtype=float)
         return np.column_stack([y[:, 0], np.log(y[:, 1])])
 
     for _ in range(passes):
@@ -245,7 +248,7 @@ def run_regression(n_train, passes, log):
     mean, std = reg.predict(X_test, return_std=True)
     truth = targets(y_test)
     z = np.abs(truth - mean) / std
-    f_true, f_pred = y_test[:, 1], np.exp(mean[:, 1])
+    f_true, f_pred = np.asarray(y_test[:, 1], dtype=float), np.exp(mean[:, 1])
     result = {
         "n_train_realizations": n_train,
         "passes": passes,
@@ -265,6 +268,71 @@ def run_regression(n_train, passes, log):
     return result
 
 
+CANDIDATES = {
+    "main job's CNN (16, 32)": {"filters": (16, 32)},
+    "(16, 32) + periodic + augment": {
+        "filters": (16, 32),
+        "padding": "periodic",
+        "augment": True,
+    },
+    "(16, 32, 64) + periodic + augment": {
+        "filters": (16, 32, 64),
+        "padding": "periodic",
+        "augment": True,
+    },
+    "(16, 32, 64) + batch norm + residual + periodic + augment": {
+        "filters": (16, 32, 64),
+        "batch_norm": True,
+        "residual": True,
+        "padding": "periodic",
+        "augment": True,
+    },
+}
+
+
+def select_recipe(n_train, passes, log, task="c"):
+    """Compare candidate CNNs on simulations independent of the main job's.
+
+    Training on the stream's training branch, scoring on two realizations of its test branch
+    (``random_state=2027``): none of these is a main-job realization.
+    """
+    from skcosmo21.neural import ConvClassifier
+
+    start = time.perf_counter()
+    training = stream(task, n_train)
+    chunks = [training.chunk(i) for i in range(len(training))]
+    held_out = [stream(task, 2, subset="test").chunk(i) for i in range(2)]
+    X_val = np.concatenate([c.X for c in held_out])
+    y_val = np.concatenate([c.y for c in held_out])
+    log(f"selection data ready after {time.perf_counter() - start:.0f} s")
+    results = {}
+    for name, params in CANDIDATES.items():
+        t0 = time.perf_counter()
+        cnn = ConvClassifier(
+            dense_units=(64,), learning_rate=2e-3, batch_size=64, random_state=0, **params
+        )
+        for _ in range(passes):
+            for chunk in chunks:
+                cnn.partial_fit(
+                    chunk.X, chunk.y, classes=training.classes, locations=chunk.locations
+                )
+        seconds = time.perf_counter() - t0
+        results[name] = {
+            "validation_accuracy": accuracy(y_val, cnn.predict(X_val)),
+            "training_seconds": seconds,
+            "images_per_s": passes * sum(len(c.X) for c in chunks) / seconds,
+        }
+        log(f"{name}: {results[name]}")
+    return {
+        "task": task,
+        "n_train_realizations": n_train,
+        "passes": passes,
+        "validation": "2 realizations of SimulationStream(random_state=2027, subset='test')",
+        "candidates": results,
+        "seconds": time.perf_counter() - start,
+    }
+
+
 def _params(estimator):
     return {k: repr(v) for k, v in estimator.get_params().items()}
 
@@ -276,6 +344,9 @@ def main(argv=None):
     parser.add_argument("--curve", default="1,2,4,8,16,32,64")
     parser.add_argument("--tasks", default="abcd")
     parser.add_argument("--regression", action="store_true")
+    parser.add_argument(
+        "--select", action="store_true", help="compare candidate recipes instead (task c)"
+    )
     parser.add_argument("--output", default=None)
     args = parser.parse_args(argv)
     curve = [int(n) for n in args.curve.split(",") if n]
@@ -292,6 +363,9 @@ def main(argv=None):
         "clipping": "every slice clipped at its own 99th percentile",
         "tasks": [],
     }
+    if args.select:
+        results["selection"] = select_recipe(args.train_realizations, args.passes, log)
+        args.tasks = ""
     for task in args.tasks:
         results["tasks"].append(run_task(task, args.train_realizations, curve, args.passes, log))
     if args.regression:

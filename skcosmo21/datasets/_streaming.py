@@ -103,6 +103,10 @@ class SimulationStream:
         Side of each cube in Mpc.
     transform : callable, default=None
         Applied to each chunk's ``X`` (e.g. clipping or standardising slices).
+    string_labels : bool, default=False
+        Give ``y`` and :attr:`classes` as strings such as ``"7.25"`` (``f"{value:g}"``), the
+        form in which scikit-learn classifiers take labels that are not integers (the main
+        job's labels).
     random_state : int, default=0
         Root of the seed tree, in [0, 2**32 - 1].
     simulation_params : dict, default=None
@@ -140,6 +144,7 @@ class SimulationStream:
         n_cells=64,
         box_size=300.0,
         transform=None,
+        string_labels=False,
         random_state=0,
         simulation_params=None,
     ):
@@ -161,6 +166,7 @@ class SimulationStream:
         if transform is not None and not callable(transform):
             raise ValueError(f"transform must be a callable X -> X or None, got {transform!r}")
         self.transform = transform
+        self.string_labels = bool(string_labels)
         check_random_state_value(random_state, caller_name="SimulationStream")
         if not isinstance(random_state, numbers.Integral):
             raise ValueError(
@@ -186,6 +192,8 @@ class SimulationStream:
         if "neutral_fraction" in self.targets:
             return None
         classes = [np.unique(grid[name]) for name in self.targets]
+        if self.string_labels:
+            classes = [_as_strings(c) for c in classes]
         return classes[0] if len(classes) == 1 else classes
 
     def __len__(self):
@@ -236,7 +244,7 @@ class SimulationStream:
         X = data.X if self.transform is None else self.transform(data.X)
         return Bunch(
             X=X,
-            y=data.y,
+            y=_as_strings(data.y) if self.string_labels else data.y,
             groups=data.groups,
             locations=data.locations,
             seeds=[self.seeds[r] for r in self.chunk_realizations(index)],
@@ -283,6 +291,10 @@ class SimulationStream:
         return _keras_dataset_class()(
             self, batch_size, labels, workers=workers, use_multiprocessing=use_multiprocessing
         )
+
+
+def _as_strings(values):
+    return np.vectorize(lambda v: f"{v:g}")(np.asarray(values, dtype=float))
 
 
 def _concatenate_cubes(parts):
@@ -350,7 +362,7 @@ def _keras_dataset_class():
                     for c, column in zip(classes, columns, strict=True)
                 ]
             else:
-                columns = [column.astype(np.float32) for column in columns]
+                columns = [np.asarray(column, dtype=np.float32) for column in columns]
             return x, columns[0] if len(columns) == 1 else tuple(columns)
 
         def on_epoch_end(self):

@@ -51,6 +51,14 @@ def test_chunks_are_labelled_grouped_and_repeatable():
     assert [c.tolist() for c in stream.classes] == [[7.0, 9.0], [0.1, 0.3]]
 
 
+def test_string_labels_for_classifiers():
+    stream = SimulationStream([7.25, 9.0], [0.15], n_realizations=1, string_labels=True, **SMALL)
+    assert stream.classes.tolist() == ["7.25", "9"]
+    assert set(stream.chunk(0).y.tolist()) == {"7.25", "9"}
+    x, y = stream.as_keras_dataset(batch_size=4)[0]
+    assert set(y.tolist()) <= {0, 1}
+
+
 def test_transform_and_bad_arguments():
     stream = SimulationStream(*GRID, n_realizations=1, transform=np.negative, **SMALL)
     assert stream.chunk(0).X.max() <= 0
