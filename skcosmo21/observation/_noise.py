@@ -197,16 +197,12 @@ def _coverage(
     n_los = n_cells if n_los is None else int(n_los)
     redshifts, coeval = channel_redshifts(redshift, n_los)
     distinct, channel_index = np.unique(redshifts, return_inverse=True)
-    frequency = redshift_to_frequency(distinct)
-    wavelength = SPEED_OF_LIGHT_KM_S * 1e3 / (frequency * 1e6)
-    distance = comoving_distance(distinct, cosmology)
-    # The box subtends box_size / D_c radians, so its uv cells are D_c / box_size wavelengths.
-    uv_cell = distance / box_size
+    frequency, distance, uv_cell, cell_metres = _box_uv_cells(distinct, box_size, cosmology)
     central_frequency = float(redshift_to_frequency(np.median(redshifts)))
     track_seconds = _track_duration(telescope, scan, hours_per_day, central_frequency)
     samples = grid_uv_samples(
         telescope,
-        wavelength * uv_cell,
+        cell_metres,
         n_cells,
         duration=track_seconds,
         integration_time=integration_time,
@@ -344,3 +340,37 @@ n_los, cosmology
         generator = cube_generator(entropy, (_KEY_REALIZATION, r))
         out[r] = draw_noise(amplitude, model.channel_index, n_los, generator)
     return out
+
+
+def _box_uv_cells(redshifts, box_size, cosmology):
+    """Frequency (MHz), comoving distance (Mpc), uv cell (wavelengths) and uv cell (metres)."""
+    frequency = redshift_to_frequency(redshifts)
+    wavelength = SPEED_OF_LIGHT_KM_S * 1e3 / (frequency * 1e6)
+    distance = comoving_distance(redshifts, cosmology)
+    # The box subtends box_size / D_c radians, so its uv cells are D_c / box_size wavelengths.
+    uv_cell = distance / box_size
+    return frequency, distance, uv_cell, wavelength * uv_cell
+
+
+def prefetch_coverage(telescope, redshifts, *, box_size, n_cells, cosmology=None, **observation):
+    """Grid the uv coverage of several coeval redshifts in one pass over the baseline tracks.
+
+    Later :func:`thermal_noise_model` calls at these redshifts find their grids cached.
+    ``observation`` holds ``hours_per_day``, ``integration_time``, ``scan`` and
+    ``declination``.
+    """
+    cosmology = Cosmology() if cosmology is None else cosmology
+    frequency, _, _, cells = _box_uv_cells(np.asarray(redshifts, float), box_size, cosmology)
+    by_duration = {}
+    for f, cell in zip(frequency, cells, strict=True):
+        duration = _track_duration(telescope, observation["scan"], observation["hours_per_day"], f)
+        by_duration.setdefault(duration, []).append(cell)
+    for duration, group in by_duration.items():
+        grid_uv_samples(
+            telescope,
+            group,
+            n_cells,
+            duration=duration,
+            integration_time=observation["integration_time"],
+            declination=observation["declination"],
+        )

@@ -21,6 +21,7 @@ from ._noise import (
     content_key,
     cube_generator,
     noise_amplitude,
+    prefetch_coverage,
     resolve_entropy,
     thermal_noise_model,
 )
@@ -380,6 +381,18 @@ def observe_cubes(
     max_baseline = (
         telescope_properties(telescope).longest_baseline if resolution == "gaussian" else None
     )
+    if per_cube is not None and (hours is not None or resolution == "uv"):
+        prefetch_coverage(
+            telescope,
+            np.unique(per_cube),
+            box_size=box_size,
+            n_cells=cubes.shape[1],
+            cosmology=cosmology,
+            hours_per_day=hours_per_day,
+            integration_time=integration_time,
+            scan=scan,
+            declination=declination,
+        )
     for redshift, index in groups:
         block = cubes[index]
         if channel_width is not None:

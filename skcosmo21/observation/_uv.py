@@ -10,7 +10,7 @@ baselines) that fall in each cell, counted for the cell and its mirror (a visibi
 noise. The :math:`k_\perp = 0` cell is never measured (no baseline has zero length).
 """
 
-import functools
+import collections
 
 import numpy as np
 
@@ -20,8 +20,8 @@ __all__ = ["baseline_tracks", "grid_uv_samples"]
 
 #: Length of a sidereal day in seconds: the hour angle of a source advances 2π per sidereal day.
 SIDEREAL_DAY_SECONDS = 86164.0905
-#: Time samples projected at once; bounds the memory of the (groups × times) arrays.
-_TIME_CHUNK = 32
+#: Baseline samples projected at once; bounds the memory of the (groups × times) arrays.
+_SAMPLES_PER_CHUNK = 4_000_000
 
 
 def _time_offsets(duration, integration_time):
@@ -69,29 +69,31 @@ def baseline_tracks(vectors, latitude, declination, hour_angles):
     (100.0, 0.0)
     """
     east, north, up = (vectors[:, i, None] for i in range(3))
-    x = -north * np.sin(latitude) + up * np.cos(latitude)
+    # Python floats keep float32 tracks in float32 (NumPy scalars would promote them).
+    sin_lat, cos_lat = float(np.sin(latitude)), float(np.cos(latitude))
+    sin_dec, cos_dec = float(np.sin(declination)), float(np.cos(declination))
+    x = -north * sin_lat + up * cos_lat
     y = east
-    z = north * np.cos(latitude) + up * np.sin(latitude)
+    z = north * cos_lat + up * sin_lat
     sin_h, cos_h = np.sin(hour_angles)[None], np.cos(hour_angles)[None]
     u = x * sin_h + y * cos_h
-    v = np.sin(declination) * (y * sin_h - x * cos_h) + z * np.cos(declination)
+    v = sin_dec * (y * sin_h - x * cos_h) + z * cos_dec
     return u, v
 
 
-def _histogram_on_cells(x, y, weights, n_cells):
-    """Weighted counts of (x, y) (in units of cells) per cell of an n × n FFT grid."""
+def _histogram_on_cells(u, v, cell, n_cells):
+    """Counts of (u, v) samples (metres) per cell of ``cell`` metres, on an n × n FFT grid."""
     # fast_histogram, which 21cmSense itself grids with (a dependency of py21cmsense), is a
-    # single pass in C, ~4x faster than numpy's bincount route on SKA1-Low's 9 million samples.
+    # single pass in C, several times faster than numpy's bincount route on SKA1-Low's
+    # 9 million samples; the cell size goes into its range, so nothing is rescaled.
     from fast_histogram import histogram2d
 
     even = n_cells % 2 == 0
-    # Cells are centred on the integers; with even n the two halves of the Nyquist cell
-    # (m = -n/2 and m = +n/2) are the same FFT cell and are folded together below.
+    # Cells are centred on multiples of ``cell``; with even n the two halves of the Nyquist
+    # cell (m = -n/2 and m = +n/2) are the same FFT cell and are folded together below.
     n_bins = n_cells + 1 if even else n_cells
-    half = n_bins / 2.0
-    counts = histogram2d(
-        x.ravel(), y.ravel(), bins=n_bins, range=[[-half, half], [-half, half]], weights=weights
-    )
+    half = n_bins / 2.0 * cell
+    counts = histogram2d(u, v, bins=n_bins, range=[[-half, half], [-half, half]])
     if even:
         counts[0, :] += counts[-1, :]
         counts[:, 0] += counts[:, -1]
@@ -99,24 +101,32 @@ def _histogram_on_cells(x, y, weights, n_cells):
     return np.fft.ifftshift(counts)
 
 
-@functools.lru_cache(maxsize=32)
-def _cached_samples(telescope, duration, integration_time, declination, cells_metres, n_cells):
+def _grids(telescope, cells, *, n_cells, duration, integration_time, declination):
+    """Samples per cell for every cell size, projecting the tracks once for all of them."""
     vectors, weights, latitude = _baselines(telescope)
     declination = latitude if declination is None else np.deg2rad(declination)
-    offsets = _time_offsets(duration, integration_time)
-    cells = np.asarray(cells_metres)
+    hour_angles = 2 * np.pi * _time_offsets(duration, integration_time) / SIDEREAL_DAY_SECONDS
     grids = np.zeros((len(cells), n_cells, n_cells))
-    for start in range(0, len(offsets), _TIME_CHUNK):
-        hour_angles = 2 * np.pi * offsets[start : start + _TIME_CHUNK] / SIDEREAL_DAY_SECONDS
-        u, v = baseline_tracks(vectors, latitude, declination, hour_angles)
-        chunk_weights = np.repeat(weights, u.shape[1])
-        for i, cell in enumerate(cells):
-            grids[i] += _histogram_on_cells(u / cell, v / cell, chunk_weights, n_cells)
+    # Groups of equal redundancy share one unweighted histogram (twice as fast as a weighted
+    # one); SKA1-Low has almost no redundancy, HERA a few dozen multiplicities.
+    for weight in np.unique(weights):
+        group = vectors[weights == weight].astype(np.float32)
+        step = max(1, _SAMPLES_PER_CHUNK // len(group))
+        for start in range(0, len(hour_angles), step):
+            angles = hour_angles[start : start + step].astype(np.float32)
+            u, v = baseline_tracks(group, latitude, declination, angles)
+            u, v = u.ravel(), v.ravel()
+            for i, cell in enumerate(cells):
+                grids[i] += weight * _histogram_on_cells(u, v, cell, n_cells)
     mirror = (-np.arange(n_cells)) % n_cells
     grids = grids + grids[:, mirror][:, :, mirror]
     grids[:, 0, 0] = 0.0
-    grids.setflags(write=False)
     return grids
+
+
+#: Gridded coverages already computed, by (telescope, track, cell size, n_cells); bounded.
+_GRID_CACHE = collections.OrderedDict()
+_GRID_CACHE_SIZE = 512
 
 
 def grid_uv_samples(
@@ -145,7 +155,8 @@ def grid_uv_samples(
     samples : ndarray of shape (n_channels, n_cells, n_cells)
         Number of baseline samples (each of ``integration_time``) measuring each mode, in
         ``numpy.fft`` order, symmetric under :math:`\mathbf{u} \to -\mathbf{u}`, zero at
-        :math:`k_\perp = 0`. Read-only (cached).
+        :math:`k_\perp = 0`. Grids are cached by telescope, track and cell size, so asking for
+        several cell sizes at once projects the tracks once.
 
     Examples
     --------
@@ -158,14 +169,31 @@ def grid_uv_samples(
         raise ValueError(
             f"the daily track ({duration} s) is shorter than one integration ({integration_time} s)"
         )
-    cells = tuple(float(c) for c in np.atleast_1d(np.asarray(cell_metres, dtype=float)))
+    cells = [float(c) for c in np.atleast_1d(np.asarray(cell_metres, dtype=float))]
     if min(cells) <= 0:
         raise ValueError(f"cell_metres must be positive, got {min(cells)}")
-    return _cached_samples(
+    track = (
         telescope,
         float(duration),
         float(integration_time),
         None if declination is None else float(declination),
-        cells,
         int(n_cells),
     )
+    missing = [c for c in dict.fromkeys(cells) if (track, c) not in _GRID_CACHE]
+    if missing:
+        grids = _grids(
+            telescope,
+            missing,
+            n_cells=track[4],
+            duration=track[1],
+            integration_time=track[2],
+            declination=track[3],
+        )
+        for cell, grid in zip(missing, grids, strict=True):
+            grid.setflags(write=False)
+            _GRID_CACHE[(track, cell)] = grid
+            while len(_GRID_CACHE) > _GRID_CACHE_SIZE:
+                _GRID_CACHE.popitem(last=False)
+    for cell in cells:
+        _GRID_CACHE.move_to_end((track, cell))
+    return np.stack([_GRID_CACHE[(track, cell)] for cell in cells])
