@@ -35,13 +35,20 @@ def _comparison_edges(fundamental, k_max, min_width, n_bins):
     return snapped
 
 
-def _inverse_variance_sums(k, delta_squared, weights, edges):
-    """Sum of weights / Δ²_N² of the modes in every bin, and the number of modes."""
+def _per_mode(k, delta_squared, statistic):
+    """A mode's noise as Δ²_N (mK²) or as the power P_N = 2π² Δ²_N / k³ (mK² Mpc³)."""
+    if statistic == "delta_squared":
+        return delta_squared
+    return delta_squared * 2 * np.pi**2 / k**3
+
+
+def _inverse_variance_sums(k, noise, weights, edges):
+    """Sum of weights / noise² of the modes in every bin, and the number of modes."""
     index = np.searchsorted(edges, k, side="right") - 1
     inside = (index >= 0) & (index < len(edges) - 1)
     sums = np.bincount(
         index[inside],
-        weights=weights[inside] / delta_squared[inside] ** 2,
+        weights=weights[inside] / noise[inside] ** 2,
         minlength=len(edges) - 1,
     )
     counts = np.bincount(index[inside], weights=weights[inside], minlength=len(edges) - 1)
@@ -57,7 +64,7 @@ def _astropy_cosmology(cosmology):
     )
 
 
-def _ours(noise, model, box_size, edges):
+def _ours(noise, model, box_size, edges, statistic):
     """Per-bin Σ 1/Δ²² of noise realizations, their power pooled over k∥ at every uv cell."""
     n_real, n_cells, _, n_los = noise.shape
     power = np.zeros((n_cells, n_cells))
@@ -74,9 +81,9 @@ def _ours(noise, model, box_size, edges):
     measured = model.measured[0]
     k = np.sqrt(k_perp[measured][:, None] ** 2 + k_par[None, :] ** 2).ravel()
     p = np.broadcast_to(power[measured][:, None], (measured.sum(), len(k_par))).ravel()
-    delta_squared = k**3 * p / (2 * np.pi**2)
+    per_mode = _per_mode(k, k**3 * p / (2 * np.pi**2), statistic)
     # Every (uv cell of the full plane, k∥ > 0) is one independent mode.
-    return _inverse_variance_sums(k, delta_squared, np.ones_like(k), edges), volume
+    return _inverse_variance_sums(k, per_mode, np.ones_like(k), edges), volume
 
 
 def _theirs(model, box_size, n_cells, hours, hours_per_day, integration_time, scan, declination):
@@ -129,7 +136,7 @@ def _theirs(model, box_size, n_cells, hours, hours_per_day, integration_time, sc
     )
 
 
-def _their_sums(theirs, edges):
+def _their_sums(theirs, edges, statistic):
     """Per-bin Σ 1/Δ²² from 21cmSense, per field: as it reports them, and on the full plane."""
     from astropy import units
 
@@ -143,8 +150,9 @@ def _their_sums(theirs, edges):
         sigma = sigma.to_value("mK2")
         finite = np.isfinite(sigma)
         k_perp = k_perp.to_value(littleh / units.Mpc) * h
-        k_half.append(np.hypot(k_perp, theirs.k_par[finite]))
-        inv_half.append(1.0 / sigma[finite] ** 2 / theirs.n_lst)
+        k_entry = np.hypot(k_perp, theirs.k_par[finite])
+        k_half.append(k_entry)
+        inv_half.append(1.0 / _per_mode(k_entry, sigma[finite], statistic) ** 2 / theirs.n_lst)
     k_half, inv_half = np.concatenate(k_half), np.concatenate(inv_half)
     sums_half, counts_half = _inverse_variance_sums(k_half, np.ones_like(k_half), inv_half, edges)
     # (b) its coverage unfolded onto the full uv plane with its own
@@ -164,9 +172,8 @@ def _their_sums(theirs, edges):
     delta_squared = sensitivity.thermal_noise(
         k / h * littleh / units.Mpc, t_rms[:, None] * units.mK
     ).to_value("mK2")
-    sums_full, counts_full = _inverse_variance_sums(
-        k.ravel(), delta_squared.ravel(), np.ones(k.size), edges
-    )
+    per_mode = _per_mode(k, delta_squared, statistic).ravel()
+    sums_full, counts_full = _inverse_variance_sums(k.ravel(), per_mode, np.ones(k.size), edges)
     # The k-space volume of one 21cmSense mode gives the survey volume its sums belong to.
     du = float(grid[1] - grid[0])
     dk_perp = du * dk_du.to_value(littleh / units.Mpc) * h
@@ -189,6 +196,7 @@ def compare_noise_with_21cmsense(
     n_realizations=16,
     k_edges=None,
     n_bins=8,
+    statistic="power",
     cosmology=None,
     random_state=0,
 ):
@@ -200,16 +208,20 @@ def compare_noise_with_21cmsense(
     * **ours**: ``n_realizations`` noise cubes of :func:`thermal_noise_cubes`; the power of
       every measured uv cell is averaged over the realizations and over
       :math:`0 < k_\parallel <` Nyquist (the noise is white along the line of sight), giving
-      :math:`\Delta^2_N` per mode;
+      the noise power :math:`P_{N,m}` of every mode;
     * **21cmSense**: its coverage of the same track on its own uv grid (one dish diameter per
       cell) with its ``Observation.Tsys`` and ``PowerSpectrum.thermal_noise`` per mode, on the
       full uv plane (``theirs``); and ``PowerSpectrum.calculate_sensitivity_2d`` as it reports
       it (``theirs_half_plane``), which counts the conjugate cells :math:`(u, 0)` and
       :math:`(-u, 0)` of its half-plane grid as two modes with half the samples each.
 
-    Each side's :math:`\delta\Delta^2_N = (\sum_m \Delta^{-4}_{N,m})^{-1/2}` is scaled to
-    the same survey volume (21cmSense's field: the k-space volume of one of its modes),
-    so the ratio compares noise per mode, not the number of modes. A drift scan's sensitivity
+    In every bin each side's inverse-variance combination :math:`\delta P_N = (\sum_m
+    P_{N,m}^{-2})^{-1/2}` (with ``statistic="delta_squared"``, :math:`\delta\Delta^2_N` from
+    :math:`\Delta^2_{N,m} = k_m^3 P_{N,m}/2\pi^2`, 21cmSense's 1-D sensitivity) is scaled to the
+    same survey volume (21cmSense's field: the k-space volume of one of its modes), so the ratio
+    compares the noise per mode, not the number of modes. The noise power is the default: the
+    :math:`k^6` weight of :math:`\Delta^4` makes a wide low-k bin hang on its few lowest modes,
+    which the two uv grids put at different :math:`k_\perp`. A drift scan's sensitivity
     is divided by its number of fields (``n_lst_bins``) to compare one field. Bins are at least
     twice as wide as the coarser of the two uv grids, because a narrower bin holds different
     discrete modes on the two grids.
@@ -239,6 +251,8 @@ def compare_noise_with_21cmsense(
         box's fundamental mode to its Nyquist frequency, widened as said above.
     n_bins : int, default=8
         Bins when ``k_edges`` is None.
+    statistic : {"power", "delta_squared"}, default="power"
+        Combine the modes' noise power :math:`P_N` or their :math:`\Delta^2_N`.
     cosmology : Cosmology, optional
         Default: :class:`~skcosmo21.physics.Cosmology`.
     random_state : int, RandomState instance or None, default=0
@@ -248,9 +262,10 @@ def compare_noise_with_21cmsense(
     -------
     comparison : sklearn.utils.Bunch
         ``k_edges``, ``k`` (geometric bin centres, Mpc⁻¹), ``ours``, ``theirs`` and
-        ``theirs_half_plane`` (:math:`\delta\Delta^2_N` in mK² for 21cmSense's field volume;
-        NaN where a side has no mode), ``ratio`` (ours / theirs), ``ratio_half_plane``,
-        ``n_modes_ours``, ``n_modes_theirs``, ``system_temperature`` (K) and ``settings``.
+        ``theirs_half_plane`` (:math:`\delta P_N` in mK² Mpc³, or :math:`\delta\Delta^2_N` in
+        mK², for 21cmSense's field volume; NaN where a side has no mode), ``ratio``
+        (ours / theirs), ``ratio_half_plane``, ``n_modes_ours``, ``n_modes_theirs``,
+        ``system_temperature`` (K) and ``settings``.
 
     Examples
     --------
@@ -261,6 +276,8 @@ def compare_noise_with_21cmsense(
     >>> bool(abs(result.ratio[2] - 1) < 0.1)
     True
     """
+    if statistic not in ("power", "delta_squared"):
+        raise ValueError(f"statistic must be 'power' or 'delta_squared', got {statistic!r}")
     cosmology = Cosmology() if cosmology is None else cosmology
     settings = dict(
         n_cells=n_cells,
@@ -279,7 +296,7 @@ def compare_noise_with_21cmsense(
     )
     if k_edges is None:
         fundamental = 2 * np.pi / box_size
-        dk_perp_theirs = _their_sums(theirs, np.array([0.0, np.inf]))[3]
+        dk_perp_theirs = _their_sums(theirs, np.array([0.0, np.inf]), statistic)[3]
         k_edges = _comparison_edges(
             fundamental,
             np.pi * n_cells / box_size,
@@ -288,8 +305,10 @@ def compare_noise_with_21cmsense(
         )
     edges = np.asarray(k_edges, dtype=float)
     noise = thermal_noise_cubes(n_realizations, telescope, random_state=random_state, **settings)
-    (sums_ours, counts_ours), volume_ours = _ours(noise, model, box_size, edges)
-    (sums_half, _), (sums_full, counts_full), volume_theirs, _ = _their_sums(theirs, edges)
+    (sums_ours, counts_ours), volume_ours = _ours(noise, model, box_size, edges, statistic)
+    (sums_half, _), (sums_full, counts_full), volume_theirs, _ = _their_sums(
+        theirs, edges, statistic
+    )
     with np.errstate(divide="ignore", invalid="ignore"):
         ours = np.where(sums_ours > 0, (sums_ours * volume_theirs / volume_ours) ** -0.5, np.nan)
         full = np.where(sums_full > 0, sums_full**-0.5, np.nan)
