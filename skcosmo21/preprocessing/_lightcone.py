@@ -211,7 +211,7 @@ class LightconeSlicer(SampleExpanderMixin, NDTransformer):
     positions_ : ndarray of int
         Indices along that axis.
     window_starts_ : ndarray of int
-        First line-of-sight cell of each window ([positions_] for transverse slices).
+        First line-of-sight cell of each window (``positions_`` for transverse slices).
     width_ : int
         Line-of-sight cells per image (1 for transverse slices).
     los_centres_ : ndarray of float
