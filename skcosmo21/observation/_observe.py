@@ -246,6 +246,14 @@ def _bunch_geometry(data, field):
                 f"los_redshift must have one redshift per line-of-sight cell ({cubes.shape[3]}), "
                 f"got shape {los.shape}"
             )
+        cell = float(data["box_size"]) / cubes.shape[1]
+        if "los_distance" in data and len(los) > 1:
+            spacing = np.diff(np.asarray(data["los_distance"], dtype=float))
+            if not np.allclose(spacing, cell, rtol=1e-3):
+                raise ValueError(
+                    f"line-of-sight cells of {spacing.min():.4g}-{spacing.max():.4g} Mpc: the "
+                    f"observation model needs cubic cells of box_size / N = {cell:.4g} Mpc"
+                )
         return cubes, float(data["box_size"]), None, los
     if "redshift" not in data:
         raise ValueError("the Bunch has neither 'redshift' (coeval) nor 'los_redshift' (lightcone)")
@@ -260,11 +268,24 @@ def _bunch_geometry(data, field):
 
 
 def _bunch_cosmology(data, cosmology):
+    """The cosmology given, else the Bunch's (simulated cubes, or lightcone files), else ours."""
     if cosmology is not None:
         return cosmology
     params = data.get("params")
     if isinstance(params, dict) and isinstance(params.get("cosmology"), dict):
         return Cosmology(**params["cosmology"])
+    if isinstance(params, list) and params and all("cosmo_params" in p for p in params):
+        # Lightcone files: py21cmfast's cosmo_params, one per lightcone.
+        found = {
+            (p["cosmo_params"]["hlittle"], p["cosmo_params"]["OMm"], p["cosmo_params"]["OMb"])
+            for p in params
+        }
+        if len(found) > 1:
+            raise ValueError(
+                f"the lightcones have different cosmologies {sorted(found)}: observe them apart"
+            )
+        hlittle, omega_m, omega_b = found.pop()
+        return Cosmology(hlittle=float(hlittle), omega_m=float(omega_m), omega_b=float(omega_b))
     return Cosmology()
 
 

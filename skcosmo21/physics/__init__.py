@@ -14,6 +14,7 @@ from ._cosmology import (
     radius_to_mass,
     virial_temperature_to_mass,
 )
+from ._distances import comoving_distance
 from ._excursion_set import (
     DELTA_CRIT,
     conditional_collapsed_fraction,
@@ -32,7 +33,6 @@ from ._fields import (
 )
 from ._observing import (
     LINE_FREQUENCY_MHZ,
-    comoving_distance,
     frequency_to_redshift,
     hubble_parameter,
     line_of_sight_distance_per_frequency,

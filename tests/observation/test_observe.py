@@ -164,3 +164,18 @@ def test_bunch_geometry_is_checked(coeval_cubes):
     cone = Bunch(delta_T=coeval_cubes.delta_T, los_redshift=[8.0, 9.0], box_size=300.0)
     with pytest.raises(ValueError, match="line-of-sight cell"):
         observe_cubes(cone, **FAST)
+
+
+def test_lightcone_files_are_observed_with_their_own_cosmology(py21cmsense, data_dir):
+    from skcosmo21.datasets import load_lightcone
+
+    lightcones = load_lightcone(data_dir / "lightcone-v4")
+    observed = observe_cubes(lightcones, hours=1000.0, wedge="horizon", random_state=0, **FAST)
+    assert observed.delta_T.shape == lightcones.delta_T.shape
+    assert (
+        observed.observation["cosmology"]["hlittle"]
+        == (lightcones.params[0]["cosmo_params"]["hlittle"])
+    )
+    stretched = Bunch(**{**lightcones, "los_distance": lightcones.los_distance * 1.5})
+    with pytest.raises(ValueError, match="cubic cells"):
+        observe_cubes(stretched, **FAST)

@@ -21,17 +21,19 @@ def test_frequency_and_redshift_are_inverse():
     assert redshift_to_frequency(0.0) == LINE_FREQUENCY_MHZ
 
 
-def test_distances_match_astropy():
+def test_expansion_rate_matches_astropy_with_planck15_radiation():
     astropy_cosmology = pytest.importorskip("astropy.cosmology")
+    units = pytest.importorskip("astropy.units")
     reference = astropy_cosmology.FlatLambdaCDM(
-        H0=100 * PLANCK.hlittle, Om0=PLANCK.omega_m, Tcmb0=0.0
+        H0=100 * PLANCK.hlittle,
+        Om0=PLANCK.omega_m,
+        Tcmb0=2.7255,
+        Neff=3.046,
+        m_nu=[0.0, 0.0, 0.06] * units.eV,
     )
     z = np.array([0.5, 6.0, 8.0, 10.0])
     np.testing.assert_allclose(
-        comoving_distance(z, PLANCK), reference.comoving_distance(z).to_value("Mpc"), rtol=1e-8
-    )
-    np.testing.assert_allclose(
-        hubble_parameter(z, PLANCK), reference.H(z).to_value("km/(s Mpc)"), rtol=1e-12
+        hubble_parameter(z, PLANCK), reference.H(z).to_value("km/(s Mpc)"), rtol=1e-6
     )
 
 
@@ -55,8 +57,3 @@ def test_wedge_slope_formula_and_angle():
     assert float(wedge_slope(z, PLANCK, angle=0.0)) == 0.0
     with pytest.raises(ValueError, match="angle"):
         wedge_slope(z, PLANCK, angle=120.0)
-
-
-def test_comoving_distance_rejects_negative_redshift():
-    with pytest.raises(ValueError, match=">= 0"):
-        comoving_distance(-1.0, PLANCK)
