@@ -163,3 +163,14 @@ def test_realizations_are_repeatable_and_distinct(py21cmsense, hera_noise):
     power = np.where(model.measured[0], model.noise_power[0], 0.0)
     n_eff = power.sum() ** 2 / (power**2).sum() / 2 * HERA["n_cells"]
     assert np.abs(correlation).max() < 4 / np.sqrt(n_eff)
+
+
+@pytest.mark.parametrize("telescope", ["SKA1-Low", "SKA1-Low-central", "HERA", "MWA-PhaseII"])
+def test_every_built_in_array_observes(py21cmsense, telescope):
+    properties = telescope_properties(telescope)
+    model = thermal_noise_model(
+        telescope, n_cells=16, box_size=300.0, redshift=8.0, hours=100.0, scan="drift"
+    )
+    assert model.system_temperature[0] > properties.receiver_temperature
+    assert 0 < model.measured.sum() < model.measured.size
+    assert np.all(np.isfinite(model.noise_power[model.measured]))
