@@ -6,11 +6,15 @@ modes :math:`m` with noise :math:`\Delta^2_{N,m} = k_m^3 P_{N,m}/2\pi^2` has err
 :math:`\delta\Delta^2_N = (\sum_m \Delta_{N,m}^{-4})^{-1/2}`.
 """
 
+from numbers import Integral, Real
+
 import numpy as np
 import scipy.fft
 from sklearn.utils import Bunch
 
 from ..physics import Cosmology, line_of_sight_distance_per_frequency, wedge_slope
+from ..utils import RANDOM_STATE_CONSTRAINT, Interval, StrOptions, validate_params
+from ._constraints import GEOMETRY, OBSERVING, POSITIVE, WEDGE
 from ._filters import wedge_mask
 from ._noise import thermal_noise_cubes, thermal_noise_model
 from ._observe import _bunch_cosmology, _bunch_geometry, _wedge_angle
@@ -188,6 +192,22 @@ def _their_sums(theirs, edges, statistic):
     return (sums_half, counts_half), (sums_full, counts_full), volume, dk_perp
 
 
+@validate_params(
+    {
+        **OBSERVING,
+        "redshift": [Interval(Real, 0, None, closed="neither")],
+        "box_size": POSITIVE,
+        "n_cells": [Interval(Integral, 4, None, closed="left")],
+        "hours": POSITIVE,
+        "n_realizations": [Interval(Integral, 1, None, closed="left")],
+        "k_edges": ["array-like", None],
+        "n_bins": [Interval(Integral, 1, None, closed="left")],
+        "statistic": [StrOptions({"power", "delta_squared"})],
+        "cosmology": GEOMETRY["cosmology"],
+        "random_state": RANDOM_STATE_CONSTRAINT,
+    },
+    prefer_skip_nested_validation=True,
+)
 def compare_noise_with_21cmsense(
     telescope,
     *,
@@ -284,8 +304,6 @@ def compare_noise_with_21cmsense(
     >>> bool(abs(result.ratio[2] - 1) < 0.1)
     True
     """
-    if statistic not in ("power", "delta_squared"):
-        raise ValueError(f"statistic must be 'power' or 'delta_squared', got {statistic!r}")
     cosmology = Cosmology() if cosmology is None else cosmology
     settings = dict(
         n_cells=n_cells,
@@ -342,6 +360,20 @@ def compare_noise_with_21cmsense(
     )
 
 
+@validate_params(
+    {
+        "data": [dict],
+        **OBSERVING,
+        "hours": [*POSITIVE, "array-like"],
+        "wedge": WEDGE,
+        "wedge_buffer": [Interval(Real, 0, None, closed="left")],
+        "k_edges": ["array-like", None],
+        "n_bins": [Interval(Integral, 1, None, closed="left")],
+        "field": [str],
+        "cosmology": GEOMETRY["cosmology"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def signal_to_noise_per_k(
     data,
     *,

@@ -7,7 +7,7 @@ for coeval cubes (the line of sight is then periodic, as in the simulation) or o
 line-of-sight cell for lightcones (not periodic). Output has the input's float dtype.
 """
 
-import numbers
+from numbers import Integral, Real
 
 import numpy as np
 import scipy.fft
@@ -20,7 +20,9 @@ from ..physics import (
     wedge_slope,
 )
 from ..physics._observing import SPEED_OF_LIGHT_KM_S
-from ._geometry import channel_redshifts, check_cubes, check_positive
+from ..utils import Interval, validate_params
+from ._constraints import GEOMETRY, POSITIVE
+from ._geometry import channel_redshifts, check_cubes
 
 __all__ = [
     "average_channels",
@@ -34,6 +36,7 @@ __all__ = [
 _FWHM_PER_SIGMA = 2.0 * np.sqrt(2.0 * np.log(2.0))
 
 
+@validate_params({"cubes": ["array-like"]}, prefer_skip_nested_validation=True)
 def remove_transverse_mean(cubes):
     r"""Subtract each channel's mean: the :math:`k_\perp = 0` mode an interferometer never sees.
 
@@ -59,6 +62,16 @@ def remove_transverse_mean(cubes):
     return cubes - cubes.mean(axis=(1, 2), keepdims=True)
 
 
+@validate_params(
+    {
+        "n_cells": [Interval(Integral, 1, None, closed="left")],
+        "n_los": [Interval(Integral, 1, None, closed="left")],
+        "box_size": POSITIVE,
+        "slope": [Interval(Real, 0, None, closed="left")],
+        "buffer": [Interval(Real, 0, None, closed="left")],
+    },
+    prefer_skip_nested_validation=True,
+)
 def wedge_mask(n_cells, n_los, box_size, slope, buffer=0.0):
     r"""Modes of the ``rfftn`` grid of a box that the foreground wedge removes.
 
@@ -98,6 +111,15 @@ def wedge_mask(n_cells, n_los, box_size, slope, buffer=0.0):
     return np.abs(k_par)[None, None, :] <= slope * k_perp[:, :, None] + buffer
 
 
+@validate_params(
+    {
+        "cubes": ["array-like"],
+        **GEOMETRY,
+        "angle": [Interval(Real, 0, 90, closed="both")],
+        "buffer": [Interval(Real, 0, None, closed="left")],
+    },
+    prefer_skip_nested_validation=True,
+)
 def remove_wedge(cubes, box_size, redshift, *, angle=90.0, buffer=0.0, cosmology=None):
     r"""Zero the Fourier modes inside the foreground wedge :math:`k_\parallel \le m k_\perp + b`.
 
@@ -135,9 +157,6 @@ def remove_wedge(cubes, box_size, redshift, *, angle=90.0, buffer=0.0, cosmology
     True
     """
     cubes = check_cubes(cubes)
-    box_size = check_positive(box_size, "box_size")
-    if not isinstance(buffer, numbers.Real) or buffer < 0:
-        raise ValueError(f"buffer must be a number >= 0 (Mpc^-1), got {buffer!r}")
     redshifts, _ = channel_redshifts(redshift, cubes.shape[3])
     cosmology = Cosmology() if cosmology is None else cosmology
     slope = float(wedge_slope(np.median(redshifts), cosmology, angle=angle))
@@ -151,6 +170,10 @@ def _zero_modes(cubes, removed):
     return scipy.fft.irfftn(modes, s=cubes.shape[1:], axes=(1, 2, 3)).astype(cubes.dtype)
 
 
+@validate_params(
+    {"cubes": ["array-like"], **GEOMETRY, "max_baseline": POSITIVE},
+    prefer_skip_nested_validation=True,
+)
 def smooth_with_beam(cubes, box_size, redshift, *, max_baseline, cosmology=None):
     r"""Angular resolution of an array: a Gaussian beam of FWHM :math:`\lambda/B_\mathrm{max}`.
 
@@ -185,8 +208,6 @@ def smooth_with_beam(cubes, box_size, redshift, *, max_baseline, cosmology=None)
     True
     """
     cubes = check_cubes(cubes)
-    box_size = check_positive(box_size, "box_size")
-    max_baseline = check_positive(max_baseline, "max_baseline")
     redshifts, _ = channel_redshifts(redshift, cubes.shape[3])
     cosmology = Cosmology() if cosmology is None else cosmology
     distinct, index = np.unique(redshifts, return_inverse=True)
@@ -226,6 +247,10 @@ def _channel_matrix(widths, periodic):
     return matrix
 
 
+@validate_params(
+    {"cubes": ["array-like"], **GEOMETRY, "channel_width": POSITIVE},
+    prefer_skip_nested_validation=True,
+)
 def average_channels(cubes, box_size, redshift, *, channel_width, cosmology=None):
     r"""Frequency resolution: average along the line of sight over one channel's width.
 
@@ -262,8 +287,6 @@ def average_channels(cubes, box_size, redshift, *, channel_width, cosmology=None
     True
     """
     cubes = check_cubes(cubes)
-    box_size = check_positive(box_size, "box_size")
-    channel_width = check_positive(channel_width, "channel_width")
     redshifts, periodic = channel_redshifts(redshift, cubes.shape[3])
     cosmology = Cosmology() if cosmology is None else cosmology
     cell = box_size / cubes.shape[1]

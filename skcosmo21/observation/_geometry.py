@@ -1,7 +1,5 @@
 """Validation of cube stacks and of the geometry (box size, redshifts) they come with."""
 
-import numbers
-
 import numpy as np
 
 from ..base import check_sample_stack
@@ -18,13 +16,6 @@ def check_cubes(cubes, name="cubes"):
     if not np.all(np.isfinite(cubes)):
         raise ValueError(f"{name} contains NaN or infinity")
     return cubes
-
-
-def check_positive(value, name):
-    """``value`` as a float, if it is a positive real number."""
-    if not isinstance(value, numbers.Real) or isinstance(value, bool) or not value > 0:
-        raise ValueError(f"{name} must be a positive number, got {value!r}")
-    return float(value)
 
 
 def channel_redshifts(redshift, n_los):

@@ -36,7 +36,7 @@ repeatable.
 
 import hashlib
 import logging
-import numbers
+from numbers import Integral
 
 import numpy as np
 import scipy.fft
@@ -49,6 +49,8 @@ from ..physics import (
     redshift_to_frequency,
 )
 from ..physics._observing import SPEED_OF_LIGHT_KM_S
+from ..utils import RANDOM_STATE_CONSTRAINT, Interval, validate_params
+from ._constraints import GEOMETRY, OBSERVING, POSITIVE
 from ._geometry import channel_redshifts
 from ._telescopes import _beam_terms, _check_telescope, beam_crossing_time, system_temperature
 from ._uv import grid_uv_samples
@@ -68,6 +70,18 @@ def _track_duration(telescope, scan, hours_per_day, frequency):
     return min(beam_crossing_time(telescope, frequency), hours_per_day * 3600.0)
 
 
+_MODEL_CONSTRAINTS = {
+    **OBSERVING,
+    "n_cells": [Interval(Integral, 1, None, closed="left")],
+    "box_size": POSITIVE,
+    "redshift": GEOMETRY["redshift"],
+    "hours": POSITIVE,
+    "n_los": [Interval(Integral, 1, None, closed="left"), None],
+    "cosmology": GEOMETRY["cosmology"],
+}
+
+
+@validate_params(_MODEL_CONSTRAINTS, prefer_skip_nested_validation=True)
 def thermal_noise_model(
     telescope,
     *,
@@ -245,7 +259,7 @@ def resolve_entropy(random_state):
     """One integer of entropy from a ``random_state`` (None: fresh from the OS)."""
     if random_state is None:
         return int(np.random.SeedSequence().entropy)
-    if isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool):
+    if isinstance(random_state, Integral) and not isinstance(random_state, bool):
         return int(random_state)
     return int(check_random_state(random_state).randint(0, 2**32 - 1, dtype=np.int64))
 
@@ -276,6 +290,14 @@ def draw_noise(amplitude, channel_index, n_los, generator, dtype=np.float32, wor
     return noise.astype(dtype, copy=False)
 
 
+@validate_params(
+    {
+        "n_realizations": [Interval(Integral, 1, None, closed="left")],
+        **_MODEL_CONSTRAINTS,
+        "random_state": RANDOM_STATE_CONSTRAINT,
+    },
+    prefer_skip_nested_validation=True,
+)
 def thermal_noise_cubes(
     n_realizations,
     telescope,

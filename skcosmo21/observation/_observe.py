@@ -6,14 +6,18 @@ or lightcones with per-cell ``los_redshift``) into the Bunch an observation woul
 functions on arrays do one step each.
 """
 
+from numbers import Real
+
 import numpy as np
 import scipy.fft
 from sklearn.utils import Bunch
 
 from .._version import __version__
 from ..physics import Cosmology, redshift_to_frequency
+from ..utils import RANDOM_STATE_CONSTRAINT, Interval, StrOptions, validate_params
+from ._constraints import GEOMETRY, OBSERVING, POSITIVE, WEDGE
 from ._filters import average_channels, remove_transverse_mean, remove_wedge, smooth_with_beam
-from ._geometry import check_cubes, check_positive
+from ._geometry import check_cubes
 from ._noise import (
     _KEY_BUNCH,
     _KEY_CONTENT,
@@ -25,26 +29,9 @@ from ._noise import (
     resolve_entropy,
     thermal_noise_model,
 )
-from ._telescopes import _check_telescope, _observatory, telescope_properties
+from ._telescopes import _observatory, telescope_properties
 
 __all__ = ["add_thermal_noise", "observe_cubes", "sample_uv_coverage"]
-
-_SCANS = ("track", "drift")
-_RESOLUTIONS = ("uv", "gaussian", None)
-
-
-def _check_observation(telescope, hours, hours_per_day, integration_time, scan, declination):
-    _check_telescope(telescope)
-    if hours is not None:
-        check_positive(hours, "hours")
-    hours_per_day = check_positive(hours_per_day, "hours_per_day")
-    if hours_per_day > 24:
-        raise ValueError(f"hours_per_day must be at most 24, got {hours_per_day}")
-    check_positive(integration_time, "integration_time")
-    if scan not in _SCANS:
-        raise ValueError(f"scan must be one of {_SCANS}, got {scan!r}")
-    if declination is not None and not -90 <= declination <= 90:
-        raise ValueError(f"declination must be in [-90, 90] degrees, got {declination}")
 
 
 def _per_channel(array, channel_index, width):
@@ -79,6 +66,9 @@ def _content_keys(i, cube):
     return (_KEY_CONTENT, *content_key(cube))
 
 
+@validate_params(
+    {"cubes": ["array-like"], **GEOMETRY, **OBSERVING}, prefer_skip_nested_validation=True
+)
 def sample_uv_coverage(
     cubes,
     box_size,
@@ -128,8 +118,6 @@ def sample_uv_coverage(
     True
     """
     cubes = check_cubes(cubes)
-    box_size = check_positive(box_size, "box_size")
-    _check_observation(telescope, None, hours_per_day, integration_time, scan, declination)
     coverage = _coverage(
         telescope,
         n_cells=cubes.shape[1],
@@ -147,6 +135,17 @@ def sample_uv_coverage(
     )
 
 
+@validate_params(
+    {
+        "cubes": ["array-like"],
+        **GEOMETRY,
+        **OBSERVING,
+        "hours": POSITIVE,
+        "sample_uv": ["boolean"],
+        "random_state": RANDOM_STATE_CONSTRAINT,
+    },
+    prefer_skip_nested_validation=True,
+)
 def add_thermal_noise(
     cubes,
     box_size,
@@ -207,8 +206,6 @@ def add_thermal_noise(
     True
     """
     cubes = check_cubes(cubes)
-    box_size = check_positive(box_size, "box_size")
-    _check_observation(telescope, hours, hours_per_day, integration_time, scan, declination)
     model = thermal_noise_model(
         telescope,
         n_cells=cubes.shape[1],
@@ -289,6 +286,22 @@ def _bunch_cosmology(data, cosmology):
     return Cosmology()
 
 
+@validate_params(
+    {
+        "data": [dict],
+        **OBSERVING,
+        "hours": [*POSITIVE, None],
+        "resolution": [StrOptions({"uv", "gaussian"}), None],
+        "channel_width": [*POSITIVE, None],
+        "remove_mean": ["boolean"],
+        "wedge": WEDGE,
+        "wedge_buffer": [Interval(Real, 0, None, closed="left")],
+        "field": [str],
+        "cosmology": GEOMETRY["cosmology"],
+        "random_state": RANDOM_STATE_CONSTRAINT,
+    },
+    prefer_skip_nested_validation=True,
+)
 def observe_cubes(
     data,
     *,
@@ -377,18 +390,6 @@ def observe_cubes(
     >>> observed.delta_T.shape, observed.observation["telescope"]
     ((1, 16, 16, 16), 'SKA1-Low')
     """
-    _check_observation(telescope, hours, hours_per_day, integration_time, scan, declination)
-    if resolution not in _RESOLUTIONS:
-        raise ValueError(f"resolution must be one of {_RESOLUTIONS}, got {resolution!r}")
-    if not (
-        wedge is None
-        or wedge in ("horizon", "primary-beam")
-        or (isinstance(wedge, (int, float)) and 0 <= wedge <= 90)
-    ):
-        raise ValueError(
-            f"wedge must be 'horizon', 'primary-beam', an angle in [0, 90] degrees or None, "
-            f"got {wedge!r}"
-        )
     cubes, box_size, per_cube, per_cell = _bunch_geometry(data, field)
     cosmology = _bunch_cosmology(data, cosmology)
     entropy = resolve_entropy(random_state)

@@ -17,6 +17,7 @@ from sklearn.utils.validation import check_is_fitted
 from ..base import NDTransformer
 from ..physics import Cosmology, wedge_slope
 from ..utils import RANDOM_STATE_CONSTRAINT, Interval, StrOptions
+from ._constraints import OBSERVING, TRANSFORMER_GEOMETRY
 from ._filters import (
     _zero_modes,
     average_channels,
@@ -37,19 +38,6 @@ __all__ = [
     "UVSampling",
     "WedgeFilter",
 ]
-
-_GEOMETRY_CONSTRAINTS = {
-    "box_size": [Interval(Real, 0, None, closed="neither"), None],
-    "redshift": [Interval(Real, 0, None, closed="neither"), "array-like", None],
-    "cosmology": [Cosmology, None],
-}
-_OBSERVATION_CONSTRAINTS = {
-    "telescope": [StrOptions(set(TELESCOPES))],
-    "hours_per_day": [Interval(Real, 0, 24, closed="right")],
-    "integration_time": [Interval(Real, 0, None, closed="neither")],
-    "scan": [StrOptions({"track", "drift"})],
-    "declination": [Interval(Real, -90, 90, closed="both"), None],
-}
 
 
 class _CubeTransformer(NDTransformer):
@@ -154,8 +142,8 @@ class ThermalNoise(_CubeTransformer):
     """
 
     _parameter_constraints = {
-        **_OBSERVATION_CONSTRAINTS,
-        **_GEOMETRY_CONSTRAINTS,
+        **OBSERVING,
+        **TRANSFORMER_GEOMETRY,
         "hours": [Interval(Real, 0, None, closed="neither")],
         "sample_uv": ["boolean"],
         "random_state": RANDOM_STATE_CONSTRAINT,
@@ -292,7 +280,7 @@ class UVSampling(_CubeTransformer):
     True
     """
 
-    _parameter_constraints = {**_OBSERVATION_CONSTRAINTS, **_GEOMETRY_CONSTRAINTS}
+    _parameter_constraints = {**OBSERVING, **TRANSFORMER_GEOMETRY}
 
     def __init__(
         self,
@@ -404,7 +392,7 @@ class BeamSmoothing(_CubeTransformer):
     """
 
     _parameter_constraints = {
-        **_GEOMETRY_CONSTRAINTS,
+        **TRANSFORMER_GEOMETRY,
         "telescope": [StrOptions(set(TELESCOPES))],
         "max_baseline": [Interval(Real, 0, None, closed="neither"), None],
     }
@@ -504,7 +492,7 @@ class ChannelAveraging(_CubeTransformer):
     """
 
     _parameter_constraints = {
-        **_GEOMETRY_CONSTRAINTS,
+        **TRANSFORMER_GEOMETRY,
         "channel_width": [Interval(Real, 0, None, closed="neither")],
     }
 
@@ -664,7 +652,7 @@ class WedgeFilter(_CubeTransformer):
     """
 
     _parameter_constraints = {
-        **_GEOMETRY_CONSTRAINTS,
+        **TRANSFORMER_GEOMETRY,
         "angle": [Interval(Real, 0, 90, closed="both")],
         "buffer": [Interval(Real, 0, None, closed="left")],
     }
