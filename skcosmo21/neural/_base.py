@@ -242,7 +242,6 @@ class _NeuralEstimator(BaseEstimator):
         from . import _training
 
         self._seed, seeded = self._resolve_seed()
-        self._keras_seeded = seeded
         self._encoder = self._target_encoder()
         if y is not None:
             if isinstance(self._encoder, ClassifierTargetEncoder):
@@ -250,8 +249,9 @@ class _NeuralEstimator(BaseEstimator):
             else:
                 self._encoder.fit(y)
         self._set_target_attributes()
+        self._architecture = self._current_architecture()
         values = _training.initial_values(
-            self._workspace_key(), self._build, self._seed if seeded else None
+            self._architecture["key"], self._build, self._seed if seeded else None
         )
         self._set_values(values)
         self._optimizer_state = None
@@ -286,12 +286,13 @@ class _NeuralEstimator(BaseEstimator):
     def _workspace(self):
         from . import _training
 
+        architecture = self._architecture
         return _training.workspace(
-            self._workspace_key(),
+            architecture["key"],
             self._build,
-            self.optimizer,
+            architecture["optimizer"],
             self._encoder.head_kinds(),
-            self._network_shape(),
+            architecture["input_shape"],
         )
 
     def _heads(self):
@@ -308,15 +309,39 @@ class _NeuralEstimator(BaseEstimator):
             return shape + (1,)
         return shape
 
-    def _build(self):
-        builder, kwargs = self._network()
-        return builder(self._network_shape(), self._heads(), **kwargs)
+    def _current_architecture(self):
+        """What the network is, from the parameters and the data of the first fit.
 
-    def _workspace_key(self):
+        Kept with the fitted network, so that ``set_params`` after ``fit`` never changes what
+        ``predict`` runs; a warm start under other architecture parameters is refused.
+        """
         builder, kwargs = self._network()
+        input_shape, heads = self._network_shape(), [tuple(h) for h in self._heads()]
         frozen = tuple(sorted((k, repr(v)) for k, v in kwargs.items()))
-        heads = tuple(tuple(h) for h in self._heads())
-        return (builder.__name__, frozen, self._network_shape(), heads, self.optimizer)
+        key = (builder.__name__, frozen, input_shape, tuple(heads), self.optimizer)
+        return {
+            "builder": builder,
+            "kwargs": kwargs,
+            "input_shape": input_shape,
+            "heads": heads,
+            "optimizer": self.optimizer,
+            "key": key,
+        }
+
+    def _check_same_architecture(self):
+        now = self._current_architecture()
+        if now["key"] != self._architecture["key"]:
+            raise ValueError(
+                f"warm_start continues the fitted network, whose architecture or optimizer "
+                f"{self._architecture['kwargs']}, optimizer={self._architecture['optimizer']!r} "
+                "differs from the current parameters; set warm_start=False to start afresh"
+            )
+
+    def _build(self):
+        architecture = self._architecture
+        return architecture["builder"](
+            architecture["input_shape"], architecture["heads"], **architecture["kwargs"]
+        )
 
     def _encode(self, y, X):
         if isinstance(self._encoder, ReconstructionTargetEncoder):
@@ -358,7 +383,9 @@ class _NeuralEstimator(BaseEstimator):
         sample_weight = self._combined_weight(y, self._check_sample_weight(sample_weight, len(X)))
         groups = self._check_groups(groups, len(X))
         rotatable = self._rotatable(locations, len(X))
-        if not continuing:
+        if continuing:
+            self._check_same_architecture()
+        else:
             self._start(X, y)
         targets = self._encode(y, X)
 
@@ -417,6 +444,8 @@ class _NeuralEstimator(BaseEstimator):
         rotatable = self._rotatable(locations, len(X))
         if first:
             self._start(X, y, classes=classes)
+        else:
+            self._check_same_architecture()
         targets = self._encode(y, X)
         mask = np.zeros(len(X), bool)
         self.validation_mask_ = mask

@@ -93,6 +93,19 @@ def test_warm_start_trains_epochs_more(separable):
     assert len(clf.history_["loss"]) == 6
 
 
+def test_parameters_changed_after_fit_do_not_change_the_fitted_network(separable):
+    X, y = separable
+    clf = DenseClassifier(epochs=2, random_state=0, **TINY).fit(X, y)
+    proba = clf.predict_proba(X)
+    clf.set_params(hidden_layer_sizes=(4, 4), optimizer="sgd")
+    np.testing.assert_array_equal(clf.predict_proba(X), proba)
+    assert clf.model_.count_params() == 6 * 8 + 8 + 8 * 2 + 2
+    with pytest.raises(ValueError, match="warm_start continues the fitted network"):
+        clf.set_params(warm_start=True).fit(X, y)
+    with pytest.raises(ValueError, match="warm_start continues the fitted network"):
+        clf.partial_fit(X, y)
+
+
 def test_restored_validation_split_is_the_checkpoints(tmp_path, separable):
     X, y = separable
     # random_state=None draws a new split on every fit: only the checkpoint can give it back.
