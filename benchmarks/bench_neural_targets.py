@@ -1,32 +1,35 @@
 """The CNN recipe against the one-point baseline on the main job's grid (issue #17's targets).
 
-Run: nice -n 10 python benchmarks/bench_neural_targets.py [--train-realizations 16]
-     [--curve 1,2,4,8,16] [--tasks abcd] [--regression] [--quick]
+Run: nice -n 10 python benchmarks/bench_neural_targets.py [--tasks abcd]
+     [--train-realizations 64] [--curve 1,2,4,8,16,32,64] [--regression]
+     or, to compare candidate recipes: --select --train-realizations 8 --passes 2
 
 Protocol, shared by every model in one run:
 
 * Test data: the main job's simulations, exactly (``make_reionization_cubes`` of 17 redshifts
   × 5 escape fractions, 64³ cells over 300 Mpc, 3 realizations, ``random_state=0``), cut into
   single 64 × 64 slices every 4 cells along all three axes; tasks a–d as in
-  ``skcosmo21/_main_job.py``. Every slice, training and test alike, is clipped at its own 99th
-  percentile, so the simulator's capped maximum cannot help any model.
+  ``skcosmo21/_main_job.py``, labels as strings ("7.25"). Every slice, training and test
+  alike, is clipped at its own 99th percentile, so the simulator's capped maximum cannot help
+  any model, then scaled by the fixed map (δT_b − 10 mK) / 10 mK.
 * One-point baseline ``OnePointStatistics(n_quantiles=32) + HistGradientBoosting`` (the main
-  job's), twice: leave-one-realization-out on the main job's 3 realizations (the main job's
-  protocol), and trained on N fresh realizations.
-* CNN recipe: ``ConvClassifier`` trained by ``partial_fit`` on N fresh realizations streamed
-  from :class:`~skcosmo21.datasets.SimulationStream` (``random_state=2027``, the training
-  branch, never the main job's seeds), with exact-symmetry augmentation and periodic padding,
-  tested on all 3 main-job realizations. ``passes`` passes over the N realizations; the
-  accuracy at each N of ``--curve`` is measured while the stream is consumed (the network has
-  then seen each of its first N realizations ``passes`` times... on the last pass only once:
-  see ``curve_protocol`` in the output).
-* The one-point baseline trained on the same N fresh realizations, for the same curve.
-* ``--regression``: ``ConvRegressor(loss="gaussian_nll")`` on task c/d's data, targets
-  redshift and ln f_esc; redshift RMSE, median |Δf_esc|/f_esc, and the coverage of the 68 %
-  and 95 % intervals, on the main job's realizations.
+  job's): leave-one-realization-out on the main job's 3 realizations (the main job's
+  protocol), and trained on the first N fresh realizations.
+* CNN recipe (``recipe()``): ``ConvClassifier`` trained by ``partial_fit`` on fresh
+  realizations streamed from :class:`~skcosmo21.datasets.SimulationStream`
+  (``random_state=2027``, training branch: never a main-job seed), each seen once, with
+  exact-symmetry augmentation (oriented by the slices' locations) and periodic padding, the
+  learning rate decaying from 2e-3 to 1e-4 (cosine) over the stream; tested on all 3 main-job
+  realizations after N = 1, 2, 4, ... realizations.
+* ``--regression``: ``ConvRegressor(loss="gaussian_nll")`` on task d's data (targets redshift
+  and ln f_esc), trained the same way; redshift RMSE, median |Δf_esc|/f_esc, and the coverage
+  of the 68 % and 95 % intervals, on the main job's realizations.
+* ``--select``: candidate CNNs trained on N stream realizations (``--passes`` passes over
+  them, held in memory) and scored on 2 realizations of the stream's test branch; no main-job
+  realization is used.
 
-Slices are scaled by a fixed affine map, (δT_b − 10 mK) / 10 mK, the same for every model.
-The JSON result goes to stdout and ``benchmarks/results/bench_neural_targets.json``.
+The JSON result goes to stdout and ``benchmarks/results/bench_neural_targets.json`` (or
+``--output``).
 """
 
 import argparse
@@ -60,22 +63,30 @@ def clip_and_scale(X):
     return ((np.minimum(X, ceiling) - 10.0) / 10.0).astype(np.float32)
 
 
-def recipe(task, random_state=0):
-    """The CNN recipe: what this benchmark found useful (see RESULTS.md)."""
+def recipe(random_state=0):
+    """The CNN recipe: the best candidate of ``--select`` (see RESULTS.md)."""
     from skcosmo21.neural import ConvClassifier
 
     return ConvClassifier(
         filters=(16, 32, 64),
         kernel_size=3,
         dense_units=(64,),
-        batch_norm=True,
-        residual=True,
         padding="periodic",
         augment=True,
-        learning_rate=2e-3,
+        learning_rate=LEARNING_RATE,
         batch_size=64,
         random_state=random_state,
     )
+
+
+LEARNING_RATE, FINAL_LEARNING_RATE = 2e-3, 1e-4
+
+
+def learning_rate(index, n_chunks):
+    """Cosine decay from LEARNING_RATE to FINAL_LEARNING_RATE over the stream's chunks."""
+    fraction = index / max(1, n_chunks - 1)
+    span = LEARNING_RATE - FINAL_LEARNING_RATE
+    return FINAL_LEARNING_RATE + 0.5 * span * (1 + np.cos(np.pi * fraction))
 
 
 def one_point_model(joint, random_state=0):
@@ -152,7 +163,8 @@ def one_point_loro(features, y, groups, joint):
     return folds
 
 
-def run_task(task, n_train, curve, passes, log):
+def run_task(task, n_train, curve, log):
+    """Stream ``n_train`` fresh realizations once each; measure both models along the way."""
     from skcosmo21.feature_extraction import OnePointStatistics
 
     start = time.perf_counter()
@@ -163,52 +175,48 @@ def run_task(task, n_train, curve, passes, log):
 
     folds = one_point_loro(features_test, y_test, groups, joint)
     result["one_point_loro_main_job"] = {"folds": folds, "mean": float(np.mean(folds))}
-    log(f"task {task}: one-point LORO {np.mean(folds):.3f}")
+    log(f"task {task}: one-point LORO on the main job's realizations {np.mean(folds):.3f}")
 
     training = stream(task, n_train)
-    cnn = recipe(task)
+    cnn = recipe()
     one_point = OnePointStatistics(n_quantiles=32)
     features, labels = [], []
-    curve_points = sorted(n for n in curve if n <= n_train)
+    curve_points = sorted({n for n in curve if n <= n_train} | {n_train})
     cnn_curve, hgb_curve = {}, {}
     simulate_s = cnn_s = 0.0
-    for pass_number in range(passes):
-        for index in range(len(training)):
-            t0 = time.perf_counter()
-            chunk = training.chunk(index)
-            simulate_s += time.perf_counter() - t0
-            if pass_number == 0:
-                features.append(one_point.fit_transform(chunk.X))
-                labels.append(chunk.y)
-            t0 = time.perf_counter()
-            cnn.partial_fit(chunk.X, chunk.y, classes=training.classes, locations=chunk.locations)
-            cnn_s += time.perf_counter() - t0
-            seen = index + 1
-            if pass_number == passes - 1 and seen in curve_points:
-                cnn_curve[seen] = accuracy(y_test, cnn.predict(X_test))
-                hgb = one_point_model(joint).fit(
-                    np.concatenate(features[:seen]), np.concatenate(labels[:seen])
-                )
-                hgb_curve[seen] = accuracy(y_test, hgb.predict(features_test))
-                log(
-                    f"task {task}: N={seen} CNN {cnn_curve[seen]:.3f}  one-point "
-                    f"{hgb_curve[seen]:.3f}  ({time.perf_counter() - start:.0f} s)"
-                )
-    n_images = passes * sum(len(f) for f in features)
+    for index in range(len(training)):
+        t0 = time.perf_counter()
+        chunk = training.chunk(index)
+        simulate_s += time.perf_counter() - t0
+        features.append(one_point.fit_transform(chunk.X))
+        labels.append(chunk.y)
+        t0 = time.perf_counter()
+        cnn.set_params(learning_rate=learning_rate(index, len(training)))
+        cnn.partial_fit(chunk.X, chunk.y, classes=training.classes, locations=chunk.locations)
+        cnn_s += time.perf_counter() - t0
+        seen = index + 1
+        if seen in curve_points:
+            cnn_curve[seen] = accuracy(y_test, cnn.predict(X_test))
+            hgb = one_point_model(joint).fit(
+                np.concatenate(features[:seen]), np.concatenate(labels[:seen])
+            )
+            hgb_curve[seen] = accuracy(y_test, hgb.predict(features_test))
+            log(
+                f"task {task}: N={seen} CNN {cnn_curve[seen]:.3f}  one-point "
+                f"{hgb_curve[seen]:.3f}  ({time.perf_counter() - start:.0f} s)"
+            )
+    n_images = sum(len(f) for f in features)
     result.update(
         {
             "n_train_realizations": n_train,
-            "passes": passes,
-            "cnn": {"params": _params(cnn), "accuracy": cnn_curve.get(n_train)},
-            "one_point_fresh": {"accuracy": hgb_curve.get(n_train)},
+            "cnn": {"params": _params(cnn), "accuracy": cnn_curve[n_train]},
+            "one_point_fresh": {"accuracy": hgb_curve[n_train]},
             "curve": {"cnn": cnn_curve, "one_point": hgb_curve},
             "curve_protocol": (
-                "CNN: accuracy after the last pass has reached realization N (earlier passes "
-                "saw all n_train_realizations); one-point + HGB: trained on the first N "
-                "realizations"
-            )
-            if passes > 1
-            else "both models trained on the first N streamed realizations, each seen once",
+                "both models see the first N streamed realizations, each once; the CNN's "
+                "learning rate follows a cosine decay over all n_train_realizations, so at "
+                "N < n_train it is measured mid-schedule"
+            ),
             "cnn_training_seconds": cnn_s,
             "cnn_training_images_per_s": n_images / cnn_s,
             "simulation_seconds": simulate_s,
@@ -218,7 +226,7 @@ def run_task(task, n_train, curve, passes, log):
     return result
 
 
-def run_regression(n_train, passes, log):
+def run_regression(n_train, log):
     from skcosmo21.neural import ConvRegressor
 
     start = time.perf_counter()
@@ -232,7 +240,7 @@ def run_regression(n_train, passes, log):
         padding="periodic",
         augment=True,
         loss="gaussian_nll",
-        learning_rate=2e-3,
+        learning_rate=LEARNING_RATE,
         batch_size=64,
         random_state=0,
     )
@@ -241,17 +249,17 @@ def run_regression(n_train, passes, log):
         y = np.asarray(y, dtype=float)
         return np.column_stack([y[:, 0], np.log(y[:, 1])])
 
-    for _ in range(passes):
-        for index in range(len(training)):
-            chunk = training.chunk(index)
-            reg.partial_fit(chunk.X, targets(chunk.y), locations=chunk.locations)
+    for index in range(len(training)):
+        chunk = training.chunk(index)
+        reg.set_params(learning_rate=learning_rate(index, len(training)))
+        reg.partial_fit(chunk.X, targets(chunk.y), locations=chunk.locations)
     mean, std = reg.predict(X_test, return_std=True)
     truth = targets(y_test)
     z = np.abs(truth - mean) / std
     f_true, f_pred = np.asarray(y_test[:, 1], dtype=float), np.exp(mean[:, 1])
     result = {
         "n_train_realizations": n_train,
-        "passes": passes,
+        "params": _params(reg),
         "redshift_rmse": float(np.sqrt(np.mean((mean[:, 0] - truth[:, 0]) ** 2))),
         "median_relative_escape_fraction_error": float(np.median(np.abs(f_pred - f_true) / f_true)),
         "coverage_68": {
@@ -367,9 +375,9 @@ def main(argv=None):
         results["selection"] = select_recipe(args.train_realizations, args.passes, log)
         args.tasks = ""
     for task in args.tasks:
-        results["tasks"].append(run_task(task, args.train_realizations, curve, args.passes, log))
+        results["tasks"].append(run_task(task, args.train_realizations, curve, log))
     if args.regression:
-        results["regression"] = run_regression(args.train_realizations, args.passes, log)
+        results["regression"] = run_regression(args.train_realizations, log)
     results["seconds"] = time.perf_counter() - start
     text = json.dumps(results, indent=2, default=float)
     print(text)

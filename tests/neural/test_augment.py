@@ -2,6 +2,8 @@
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from skcosmo21.datasets import make_reionization_cubes, make_slice_dataset
 from skcosmo21.neural import ConvClassifier, DenseClassifier, build_conv_network
@@ -133,3 +135,35 @@ def test_periodic_padding_makes_convolutions_shift_equivariant():
         b = np.asarray(features(shifted))
         same = np.allclose(np.roll(a, (3, 5), axis=(1, 2)), b, atol=1e-5)
         assert same is exact
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    shape=st.sampled_from([(3, 8), (2, 6, 6), (2, 5, 7), (1, 4, 4, 2)]),
+    seed=st.integers(0, 2**32 - 1),
+    rotate=st.booleans(),
+)
+def test_symmetries_keep_values_and_mode_powers(shape, seed, rotate):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=shape).astype(np.float32)
+    rotatable = np.full(len(X), rotate)
+    out = random_symmetries(X, rotatable, np.random.default_rng(seed + 1))
+    assert out.shape == X.shape
+    spatial = tuple(range(1, 1 + (1 if X.ndim == 2 else 2)))
+    for before, after in zip(X, out, strict=True):
+        np.testing.assert_array_equal(np.sort(before, axis=None), np.sort(after, axis=None))
+        power_before = np.abs(np.fft.fftn(before, axes=tuple(a - 1 for a in spatial)))
+        power_after = np.abs(np.fft.fftn(after, axes=tuple(a - 1 for a in spatial)))
+        np.testing.assert_allclose(
+            np.sort(power_after, axis=None), np.sort(power_before, axis=None), atol=1e-4
+        )
+    if not rotate:
+        # Without rotation every image is a shift and reflection: rows stay rows.
+        for before, after in zip(X, out, strict=True):
+            if before.ndim >= 2:
+                row_sets = {
+                    tuple(np.sort(r)) for r in np.round(before.reshape(before.shape[0], -1), 5)
+                }
+                assert {
+                    tuple(np.sort(r)) for r in np.round(after.reshape(after.shape[0], -1), 5)
+                } == row_sets
