@@ -101,11 +101,15 @@ def test_clone_and_params_round_trip():
 
 def test_same_random_state_is_exactly_repeatable(two_redshift_slices):
     X, y, groups = two_redshift_slices
-    a = ConvClassifier(**SMALL_CONV, epochs=2, random_state=5).fit(X, y, groups=groups)
-    b = ConvClassifier(**SMALL_CONV, epochs=2, random_state=5).fit(X, y, groups=groups)
+    # Dropout and augmentation draw random numbers too: all of them follow random_state.
+    params = dict(**SMALL_CONV, epochs=2, dropout=0.3, augment=True, random_state=5)
+    a = ConvClassifier(**params).fit(X, y, groups=groups)
+    b = ConvClassifier(**params).fit(X, y, groups=groups)
     np.testing.assert_array_equal(a.validation_mask_, b.validation_mask_)
     assert a.history_["loss"] == b.history_["loss"]
     np.testing.assert_array_equal(a.predict_proba(X), b.predict_proba(X))
+    c = ConvClassifier(**{**params, "random_state": 6}).fit(X, y, groups=groups)
+    assert c.history_["loss"] != a.history_["loss"]
 
 
 def test_validation_split_by_groups_is_kept_when_training_resumes(two_redshift_slices):
