@@ -120,6 +120,7 @@ def compare_streaming(n_realizations=2, batch_size=64):
         n_realizations=n_realizations,
         slicer=CubeSlicer(axes="all", step=4),
         transform=lambda X: ((X - 10.0) / 10.0).astype(np.float32),
+        string_labels=True,  # "7.25": classifiers take non-integer labels as strings
         random_state=1,
     )
     n_images = n_realizations * stream.slices_per_realization()

@@ -163,8 +163,13 @@ def one_point_loro(features, y, groups, joint):
     return folds
 
 
-def run_task(task, n_train, curve, log, one_point_max=None):
-    """Stream ``n_train`` fresh realizations once each; measure both models along the way."""
+def run_task(task, n_train, curve, log, one_point_max=None, passes=1):
+    """Stream ``n_train`` fresh realizations; measure both models along the way.
+
+    With ``passes`` > 1 the realizations are kept in memory after the first pass and the CNN
+    makes ``passes`` passes over them (chunks in a shuffled order each pass); the learning
+    rate decays over all passes, and the CNN is scored after every pass.
+    """
     from skcosmo21.feature_extraction import OnePointStatistics
 
     start = time.perf_counter()
@@ -180,43 +185,58 @@ def run_task(task, n_train, curve, log, one_point_max=None):
     training = stream(task, n_train)
     cnn = recipe()
     one_point = OnePointStatistics(n_quantiles=32)
-    features, labels = [], []
+    features, labels, kept = [], [], []
     curve_points = sorted({n for n in curve if n <= n_train} | {n_train})
-    cnn_curve, hgb_curve = {}, {}
+    cnn_curve, hgb_curve, by_pass = {}, {}, {}
     simulate_s = cnn_s = 0.0
-    for index in range(len(training)):
-        t0 = time.perf_counter()
-        chunk = training.chunk(index)
-        simulate_s += time.perf_counter() - t0
-        features.append(one_point.fit_transform(chunk.X))
-        labels.append(chunk.y)
-        t0 = time.perf_counter()
-        cnn.set_params(learning_rate=learning_rate(index, len(training)))
-        cnn.partial_fit(chunk.X, chunk.y, classes=training.classes, locations=chunk.locations)
-        cnn_s += time.perf_counter() - t0
-        seen = index + 1
-        if seen in curve_points:
-            cnn_curve[seen] = accuracy(y_test, cnn.predict(X_test))
-            if one_point_max is None or seen <= one_point_max:
-                hgb = one_point_model(joint).fit(
-                    np.concatenate(features[:seen]), np.concatenate(labels[:seen])
+    n_steps, step = passes * len(training), 0
+    order_rng = np.random.default_rng(0)
+    for pass_number in range(passes):
+        order = range(len(training)) if pass_number == 0 else order_rng.permutation(len(kept))
+        for index in order:
+            if pass_number == 0:
+                t0 = time.perf_counter()
+                chunk = training.chunk(index)
+                simulate_s += time.perf_counter() - t0
+                features.append(one_point.fit_transform(chunk.X))
+                labels.append(chunk.y)
+                if passes > 1:
+                    kept.append(chunk)
+            else:
+                chunk = kept[index]
+            t0 = time.perf_counter()
+            cnn.set_params(learning_rate=learning_rate(step, n_steps))
+            cnn.partial_fit(chunk.X, chunk.y, classes=training.classes, locations=chunk.locations)
+            cnn_s += time.perf_counter() - t0
+            step += 1
+            seen = index + 1
+            if pass_number == 0 and seen in curve_points:
+                cnn_curve[seen] = accuracy(y_test, cnn.predict(X_test))
+                if one_point_max is None or seen <= one_point_max:
+                    hgb = one_point_model(joint).fit(
+                        np.concatenate(features[:seen]), np.concatenate(labels[:seen])
+                    )
+                    hgb_curve[seen] = accuracy(y_test, hgb.predict(features_test))
+                log(
+                    f"task {task}: N={seen} CNN {cnn_curve[seen]:.3f}  one-point "
+                    f"{hgb_curve.get(seen, float('nan')):.3f}  "
+                    f"({time.perf_counter() - start:.0f} s)"
                 )
-                hgb_curve[seen] = accuracy(y_test, hgb.predict(features_test))
-            log(
-                f"task {task}: N={seen} CNN {cnn_curve[seen]:.3f}  one-point "
-                f"{hgb_curve.get(seen, float('nan')):.3f}  ({time.perf_counter() - start:.0f} s)"
-            )
-    n_images = sum(len(f) for f in features)
+        by_pass[pass_number + 1] = accuracy(y_test, cnn.predict(X_test))
+        log(f"task {task}: after pass {pass_number + 1}: CNN {by_pass[pass_number + 1]:.3f}")
+    n_images = passes * sum(len(f) for f in features)
     result.update(
         {
             "n_train_realizations": n_train,
-            "cnn": {"params": _params(cnn), "accuracy": cnn_curve[n_train]},
+            "passes": passes,
+            "cnn": {"params": _params(cnn), "accuracy": by_pass[passes]},
+            "cnn_accuracy_after_each_pass": by_pass,
             "one_point_fresh": {"accuracy": hgb_curve.get(n_train)},
             "curve": {"cnn": cnn_curve, "one_point": hgb_curve},
             "curve_protocol": (
-                "both models see the first N streamed realizations, each once; the CNN's "
-                "learning rate follows a cosine decay over all n_train_realizations, so at "
-                "N < n_train it is measured mid-schedule"
+                "both models see the first N streamed realizations, each once (the CNN during "
+                "its first pass); the CNN's learning rate follows a cosine decay over all "
+                "passes, so a curve point is measured mid-schedule"
             ),
             "cnn_training_seconds": cnn_s,
             "cnn_training_images_per_s": n_images / cnn_s,
@@ -227,7 +247,7 @@ def run_task(task, n_train, curve, log, one_point_max=None):
     return result
 
 
-def run_regression(n_train, log):
+def run_regression(n_train, log, passes=1):
     from skcosmo21.neural import ConvRegressor
 
     start = time.perf_counter()
@@ -236,8 +256,6 @@ def run_regression(n_train, log):
     reg = ConvRegressor(
         filters=(16, 32, 64),
         dense_units=(64,),
-        batch_norm=True,
-        residual=True,
         padding="periodic",
         augment=True,
         loss="gaussian_nll",
@@ -250,16 +268,25 @@ def run_regression(n_train, log):
         y = np.asarray(y, dtype=float)
         return np.column_stack([y[:, 0], np.log(y[:, 1])])
 
-    for index in range(len(training)):
-        chunk = training.chunk(index)
-        reg.set_params(learning_rate=learning_rate(index, len(training)))
-        reg.partial_fit(chunk.X, targets(chunk.y), locations=chunk.locations)
+    kept, n_steps, step = [], passes * len(training), 0
+    for pass_number in range(passes):
+        for index in range(len(training)):
+            if pass_number == 0:
+                chunk = training.chunk(index)
+                if passes > 1:
+                    kept.append(chunk)
+            else:
+                chunk = kept[index]
+            reg.set_params(learning_rate=learning_rate(step, n_steps))
+            reg.partial_fit(chunk.X, targets(chunk.y), locations=chunk.locations)
+            step += 1
     mean, std = reg.predict(X_test, return_std=True)
     truth = targets(y_test)
     z = np.abs(truth - mean) / std
     f_true, f_pred = np.asarray(y_test[:, 1], dtype=float), np.exp(mean[:, 1])
     result = {
         "n_train_realizations": n_train,
+        "passes": passes,
         "params": _params(reg),
         "redshift_rmse": float(np.sqrt(np.mean((mean[:, 0] - truth[:, 0]) ** 2))),
         "median_relative_escape_fraction_error": float(np.median(np.abs(f_pred - f_true) / f_true)),
@@ -384,10 +411,10 @@ def main(argv=None):
         args.tasks = ""
     for task in args.tasks:
         results["tasks"].append(
-            run_task(task, args.train_realizations, curve, log, args.one_point_max)
+            run_task(task, args.train_realizations, curve, log, args.one_point_max, args.passes)
         )
     if args.regression:
-        results["regression"] = run_regression(args.train_realizations, log)
+        results["regression"] = run_regression(args.train_realizations, log, args.passes)
     results["seconds"] = time.perf_counter() - start
     text = json.dumps(results, indent=2, default=float)
     print(text)

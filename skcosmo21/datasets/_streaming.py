@@ -193,7 +193,8 @@ class SimulationStream:
             return None
         classes = [np.unique(grid[name]) for name in self.targets]
         if self.string_labels:
-            classes = [_as_strings(c) for c in classes]
+            # Sorted as strings, as np.unique (and scikit-learn's classes_) sorts them.
+            classes = [np.unique(_as_strings(c)) for c in classes]
         return classes[0] if len(classes) == 1 else classes
 
     def __len__(self):
