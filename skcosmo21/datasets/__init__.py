@@ -1,7 +1,7 @@
 """Data sources: the built-in reionization simulator, 21cmFAST readers, dataset builders."""
 
 from ._io import load_21cmfast, load_cubes, parse_raw_box_name, save_cubes
-from ._simulator import make_reionization_cubes, smoothing_radii
+from ._simulator import make_reionization_cubes
 from ._slice_dataset import make_slice_dataset
 
 __all__ = [
@@ -11,5 +11,4 @@ __all__ = [
     "make_slice_dataset",
     "parse_raw_box_name",
     "save_cubes",
-    "smoothing_radii",
 ]

@@ -1,12 +1,14 @@
 """Physics of the simulator: cosmology, power spectra, excursion sets and 21-cm emission.
 
-Every formula lives here once and is unit-tested against analytic or published values.
+Every formula lives here once and is unit-tested against analytic or published values, or
+against 21cmFAST 3.4 itself (whose C sources each function cites).
 """
 
 from ._brightness import brightness_temperature, brightness_temperature_prefactor
 from ._cosmology import (
     Cosmology,
     growth_factor,
+    growth_factor_fit,
     growth_rate,
     hubble_ratio,
     mass_to_radius,
@@ -16,10 +18,16 @@ from ._cosmology import (
 )
 from ._excursion_set import (
     DELTA_CRIT,
+    ExcursionSet,
+    cell_neutral_fraction,
+    cell_smoothing_radius,
     conditional_collapsed_fraction,
     ionization_threshold,
+    neutral_from_sources,
     press_schechter_collapsed_fraction,
     sheth_tormen_collapsed_fraction,
+    smoothing_radii,
+    source_fraction,
 )
 from ._fields import (
     cloud_in_cell_density,
@@ -27,11 +35,12 @@ from ._fields import (
     fourier_grid,
     gaussian_random_field_k,
     line_of_sight_velocity_gradient,
+    second_order_displacement,
     wavenumber_magnitude,
     zeldovich_displacement,
 )
-from ._power_spectrum import eisenstein_hu_transfer, linear_power_spectrum, sigma_r, top_hat_window
-from ._spectra import (
+from ._linear_theory import eisenstein_hu_transfer, linear_power_spectrum, sigma_r, top_hat_window
+from ._measured_spectra import (
     binned_power_spectrum,
     default_k_edges,
     dimensionless_power,
@@ -41,9 +50,12 @@ from ._spectra import (
 __all__ = [
     "DELTA_CRIT",
     "Cosmology",
+    "ExcursionSet",
     "binned_power_spectrum",
     "brightness_temperature",
     "brightness_temperature_prefactor",
+    "cell_neutral_fraction",
+    "cell_smoothing_radius",
     "cloud_in_cell_density",
     "conditional_collapsed_fraction",
     "default_k_edges",
@@ -53,6 +65,7 @@ __all__ = [
     "fourier_grid",
     "gaussian_random_field_k",
     "growth_factor",
+    "growth_factor_fit",
     "growth_rate",
     "hubble_ratio",
     "ionization_threshold",
@@ -60,11 +73,15 @@ __all__ = [
     "linear_power_spectrum",
     "mass_to_radius",
     "merge_empty_bins",
+    "neutral_from_sources",
     "omega_m_of_z",
     "press_schechter_collapsed_fraction",
     "radius_to_mass",
+    "second_order_displacement",
     "sheth_tormen_collapsed_fraction",
     "sigma_r",
+    "smoothing_radii",
+    "source_fraction",
     "top_hat_window",
     "virial_temperature_to_mass",
     "wavenumber_magnitude",
