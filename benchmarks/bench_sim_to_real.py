@@ -159,13 +159,15 @@ def _subset(cubes, mask):
     return {key: cubes[key][mask] for key in ("delta_T", "redshift", "escape_fraction")}
 
 
-def run(real_root=None, models=None, train_realizations=(1,), random_state=0, tasks=None):
+def run(
+    real_root=None, models=None, train_realizations=(1,), random_state=0, tasks=None, seeds=SEEDS
+):
     """Measure real→real, sim→real and sim→sim accuracies; returns a JSON-ready dict."""
     models = MODELS if models is None else models
     tasks = list(TASKS) if tasks is None else tasks
     real_root = default_real_path() if real_root is None else pathlib.Path(real_root)
-    real = {seed: load_real_seed(real_root, seed) for seed in SEEDS}
-    first = real[SEEDS[0]]
+    real = {seed: load_real_seed(real_root, seed) for seed in seeds}
+    first = real[seeds[0]]
     redshifts = np.unique(first["redshift"])
     escape_fractions = np.unique(first["escape_fraction"])
     n_cells, box_size = first["delta_T"].shape[1], first["box_size"]
@@ -178,6 +180,7 @@ def run(real_root=None, models=None, train_realizations=(1,), random_state=0, ta
     report = {
         "machine": machine(),
         "real_set": str(real_root),
+        "real_seeds": list(seeds),
         "grid": {
             "n_cells": n_cells,
             "box_size": box_size,
@@ -193,7 +196,7 @@ def run(real_root=None, models=None, train_realizations=(1,), random_state=0, ta
         for task in tasks:
             real_real = [
                 _accuracy(factory, real[a], [real[b]], task, random_state)[0]
-                for a, b in (SEEDS, SEEDS[::-1])
+                for a, b in (seeds, seeds[::-1])
             ]
             entry = {
                 "model": model_name,
@@ -204,7 +207,7 @@ def run(real_root=None, models=None, train_realizations=(1,), random_state=0, ta
             for n_train in train_realizations:
                 train = _subset(sim, sim.realization < n_train)
                 scores = _accuracy(
-                    factory, train, [real[s] for s in SEEDS] + [sim_test], task, random_state
+                    factory, train, [real[s] for s in seeds] + [sim_test], task, random_state
                 )
                 sim_real, sim_sim = scores[:-1], scores[-1]
                 entry[f"sim{n_train}_to_real"] = sim_real
@@ -222,10 +225,17 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--real", type=pathlib.Path, default=None, help="the shared real set")
     parser.add_argument("--train-realizations", type=int, nargs="+", default=[1, 3])
+    parser.add_argument("--seeds", type=int, nargs=2, default=list(SEEDS), help="real seeds")
     parser.add_argument("--random-state", type=int, default=0)
     parser.add_argument("--output", type=pathlib.Path, default=RESULTS)
     args = parser.parse_args(argv)
-    report = run(args.real, None, tuple(args.train_realizations), args.random_state)
+    report = run(
+        args.real,
+        None,
+        tuple(args.train_realizations),
+        args.random_state,
+        seeds=tuple(args.seeds),
+    )
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(report, indent=1))
     print(json.dumps(report, indent=1))

@@ -372,6 +372,8 @@ def _mean_collapsed_fraction(delta, sigma_min, sigma_radius, delta_crit):
     faster, and exact to well below the float32 precision the fields are kept in.
     """
     sample = delta.ravel()[:: max(1, delta.size // _HISTOGRAM_SAMPLE)]
+    # 21cmFAST clips the filtered density at -1 before taking the collapsed fraction.
+    sample = np.maximum(sample, np.float32(-1.0 + _FLOAT_TOLERANCE))
     low, high = float(sample.min()), float(sample.max())
     if high <= low:
         centres, counts = np.array([low]), np.array([sample.size])
@@ -573,16 +575,20 @@ class ExcursionSet:
                 smoothed = _band_limited_inverse(delta_k, window, band, workers)
             else:
                 smoothed = scipy.fft.irfftn(delta_k * window, s=shape, workers=workers)
-            np.maximum(smoothed, floor, out=smoothed)
             box_mean = _mean_collapsed_fraction(smoothed, sigma_min, sigma_radius, DELTA_CRIT)
             rescale = mean_fcoll / max(box_mean, _FLOAT_TOLERANCE)
             thresholds = ionization_threshold(
                 efficiencies * rescale, sigma_min, sigma_radius, DELTA_CRIT
             )
             for e, threshold in enumerate(thresholds):
-                if active[e] and np.isfinite(threshold):
+                if not active[e] or not np.isfinite(threshold):
+                    continue
+                if threshold < floor:  # every cell, its density clipped at -1, crosses
+                    ionized[e][...] = True
+                else:
                     ionized[e] |= smoothed > np.float32(threshold)
         # ``smoothed`` is now the cell-scale field: partial ionization of the cells left.
+        np.maximum(smoothed, floor, out=smoothed)
         width = np.float32(np.sqrt(2.0 * (sigma_min**2 - sigma_radius**2)))
         fcoll = special.erfc((np.float32(DELTA_CRIT) - smoothed) / width) * np.float32(rescale)
         sources = source_fraction(fcoll, smoothed, self.cell_mass, min_mass, halo_counts)

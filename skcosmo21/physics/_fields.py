@@ -267,15 +267,15 @@ def _deposit_weights(position, sub_particles):
     """
     lowest = position + np.float32(0.5 / sub_particles - 0.5)
     base = np.floor(lowest)
-    past = lowest - base
-    first = np.zeros_like(past)
-    third = np.zeros_like(past)
-    for j in range(sub_particles):
-        step = np.float32(j / sub_particles)
-        first += np.maximum(np.float32(1.0) - past - step, 0.0)
-        third += np.maximum(past + step - np.float32(1.0), 0.0)
+    below = np.float32(1.0) - (lowest - base)  # the lowest sub-particle's weight on ``base``
+    first = below.copy()
+    for j in range(1, sub_particles):
+        first += np.maximum(below - np.float32(j / sub_particles), np.float32(0.0))
     first /= sub_particles
-    third /= sub_particles
+    # Each sub-particle's weights on base and base + 2 differ by its weight 1 - t - j/s on
+    # base (negative once it has moved past base + 1): summing over j gives the third weight.
+    third = first - below + np.float32((sub_particles - 1) / (2 * sub_particles))
+    np.maximum(third, np.float32(0.0), out=third)  # rounding only
     return base.astype(np.int64), (first, np.float32(1.0) - first - third, third)
 
 
