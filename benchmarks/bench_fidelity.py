@@ -12,10 +12,10 @@ than 1.5 × seed-vs-seed at ≥ 90 % of grid points. Beside it, the box-mean neu
 mean brightness and Δ²(k) up to the Nyquist scale against the real summaries.
 
 Real sets: the shared 300 Mpc grid (seeds 101, 102; its feature table ships with the library)
-and 128 Mpc boxes (seeds 1, 2; feature table in tests/data); further sets made with
+and 128 Mpc boxes (seeds 1–3; feature table in tests/data); further sets made with
 py21cmfast 3.4.0 (e.g. unseen seeds) can be passed with ``--extra LABEL=TABLE``.
 
-``python benchmarks/bench_fidelity.py write-table RAW_ROOT SEED_A SEED_B OUTPUT`` writes the
+``python benchmarks/bench_fidelity.py write-table RAW_ROOT SEED [SEED ...] OUTPUT`` writes the
 feature table of a folder of real boxes laid out as the shared set.
 """
 
@@ -91,12 +91,11 @@ def simulate_features(table, box_size, n_cells=64, n_realizations=2, random_stat
 
 def compare(table, ours):
     seeds = sorted({key[0] for key in table})
-    real_a = {key[1:]: value for key, value in table.items() if key[0] == seeds[0]}
-    real_b = {key[1:]: value for key, value in table.items() if key[0] == seeds[1]}
-    ratios = fidelity_ratios(ours, real_a, real_b)
+    reals = [{key[1:]: v for key, v in table.items() if key[0] == seed} for seed in seeds]
+    ratios = fidelity_ratios(ours, reals)
     offsets = []
     for key, realizations in ours.items():
-        real = np.concatenate([real_a[key], real_b[key]])
+        real = np.concatenate([seed[key] for seed in reals])
         scale = real.std(axis=0)
         offsets.append(
             (np.concatenate(realizations).mean(0) - real.mean(0))
@@ -212,8 +211,8 @@ def run(extra=()):
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] == "write-table":
-        root, seed_a, seed_b, output = argv[1:5]
-        write_real_table(pathlib.Path(root), (int(seed_a), int(seed_b)), pathlib.Path(output))
+        root, *seeds, output = argv[1:]
+        write_real_table(pathlib.Path(root), [int(seed) for seed in seeds], pathlib.Path(output))
         return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(

@@ -119,10 +119,10 @@ def conditional_collapsed_fraction(delta, sigma_min, sigma_r, delta_crit=DELTA_C
     .. math:: f_\mathrm{coll}(\delta_R, R) = \operatorname{erfc}\left[
        \frac{\delta_c - \delta_R}{\sqrt{2(\sigma^2_\mathrm{min} - \sigma^2_R)}}\right]
 
-    (Bond et al. 1991; Lacey & Cole 1993). All of :math:`\delta_R, \sigma` must be at the same
-    redshift (or all linearly extrapolated to z = 0). As in 21cmFAST's ``IonisationBox.c`` (for
-    a ζ that does not depend on halo mass) it is not capped: it reaches 2 for
-    :math:`\delta_R \gg \delta_c`, and the box mean that normalises the model counts it so.
+    (Bond et al. 1991; Lacey & Cole 1993), capped at 1 for :math:`\delta_R > \delta_c` as
+    21cmFAST's ``IonisationBox.c`` has it (its ``splined_erfc`` returns 1 for a negative
+    argument). All of :math:`\delta_R, \sigma` must be at the same redshift (or all linearly
+    extrapolated to z = 0).
 
     Parameters
     ----------
@@ -146,7 +146,7 @@ def conditional_collapsed_fraction(delta, sigma_min, sigma_r, delta_crit=DELTA_C
     1.0
     """
     width = np.sqrt(2.0 * (sigma_min**2 - sigma_r**2))
-    return special.erfc((delta_crit - np.asarray(delta)) / width)
+    return np.minimum(special.erfc((delta_crit - np.asarray(delta)) / width), 1.0)
 
 
 def ionization_threshold(efficiency, sigma_min, sigma_r, delta_crit=DELTA_CRIT):
@@ -158,8 +158,8 @@ def ionization_threshold(efficiency, sigma_min, sigma_r, delta_crit=DELTA_CRIT):
        \operatorname{erfc}^{-1}(1/\text{efficiency}),
 
     so the whole excursion set reduces to one comparison per cell. The collapsed fraction is
-    at most 2, so an efficiency of at most 1/2 can never ionize a region: the threshold is
-    then :math:`+\infty`.
+    at most 1, so an efficiency of at most 1 can never ionize a region: the threshold is then
+    :math:`+\infty`.
 
     Parameters
     ----------
@@ -183,8 +183,8 @@ def ionization_threshold(efficiency, sigma_min, sigma_r, delta_crit=DELTA_CRIT):
     """
     efficiency = np.asarray(efficiency, dtype=float)
     width = np.sqrt(2.0 * (sigma_min**2 - sigma_r**2))
-    can_ionize = efficiency > 0.5
-    safe = np.where(can_ionize, efficiency, 1.0)
+    can_ionize = efficiency > 1.0
+    safe = np.where(can_ionize, efficiency, 2.0)
     threshold = delta_crit - width * special.erfcinv(1.0 / safe)
     return np.where(can_ionize, threshold, np.inf)
 
@@ -590,7 +590,9 @@ class ExcursionSet:
         # ``smoothed`` is now the cell-scale field: partial ionization of the cells left.
         np.maximum(smoothed, floor, out=smoothed)
         width = np.float32(np.sqrt(2.0 * (sigma_min**2 - sigma_radius**2)))
-        fcoll = special.erfc((np.float32(DELTA_CRIT) - smoothed) / width) * np.float32(rescale)
+        fcoll = special.erfc((np.float32(DELTA_CRIT) - smoothed) / width)
+        np.minimum(fcoll, np.float32(1.0), out=fcoll)
+        fcoll *= np.float32(rescale)
         sources = source_fraction(fcoll, smoothed, self.cell_mass, min_mass, halo_counts)
         for e, efficiency in enumerate(efficiencies):
             if active[e]:

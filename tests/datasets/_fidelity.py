@@ -9,11 +9,12 @@ same redshift and efficiency) is the 1-Wasserstein distance between the distribu
 feature over the slices, divided by that feature's spread over the real slices, averaged over
 the features: it reads in units of the slice-to-slice scatter, compares whole distributions
 (location, width and tails) and not only their means, and is meaningful next to the same
-distance between 21cmFAST's own two seeds.
+distance between 21cmFAST's own seeds.
 """
 
 import csv
 import gzip
+from itertools import combinations
 
 import numpy as np
 from scipy.stats import wasserstein_distance
@@ -75,18 +76,20 @@ def distance(first, second, scale):
     )
 
 
-def fidelity_ratios(ours, real_a, real_b):
+def fidelity_ratios(ours, reals):
     """Ours-vs-21cmFAST over 21cmFAST-seed-vs-seed distance, per grid point.
 
     ``ours`` maps a grid point to a list of simulated slice-feature arrays (one per
-    realization); ``real_a``/``real_b`` map it to each real seed's. Ours-vs-21cmFAST averages
-    the distance over every (realization, seed) pair.
+    realization); ``reals`` is a list (one per 21cmFAST seed, at least two) of dicts mapping it
+    to that seed's. Seed-vs-seed averages the distance over every pair of seeds,
+    ours-vs-21cmFAST over every (realization, seed) pair, all in units of the spread of the
+    real slices.
     """
     ratios = {}
     for key, realizations in ours.items():
-        a, b = real_a[key], real_b[key]
-        scale = np.concatenate([a, b]).std(axis=0)
-        seeds = distance(a, b, scale)
-        mine = np.mean([distance(o, r, scale) for o in realizations for r in (a, b)])
+        real = [seed[key] for seed in reals]
+        scale = np.concatenate(real).std(axis=0)
+        seeds = np.mean([distance(a, b, scale) for a, b in combinations(real, 2)])
+        mine = np.mean([distance(o, r, scale) for o in realizations for r in real])
         ratios[key] = mine / seeds
     return ratios

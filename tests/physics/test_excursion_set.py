@@ -55,18 +55,19 @@ def test_conditional_fraction_limits():
     assert conditional_collapsed_fraction(0.0, 2.0, 0.0) == pytest.approx(
         special.erfc(1.68 / np.sqrt(8.0))
     )
-    # Uncapped, as 21cmFAST's IonisationBox.c for a constant ζ: erfc reaches 2.
+    # Capped at 1 above the threshold: 21cmFAST's splined_erfc returns 1 for a negative
+    # argument (ps.c), and its erfc table in IonisationBox.c is built from it.
     assert conditional_collapsed_fraction(1.68, 2.0, 1.0) == pytest.approx(1.0)
-    assert conditional_collapsed_fraction(50.0, 2.0, 1.0) == pytest.approx(2.0)
+    assert conditional_collapsed_fraction(50.0, 2.0, 1.0) == 1.0
 
 
 def test_threshold_inverts_collapsed_fraction():
-    efficiency = np.array([0.7, 2.0, 30.0, 500.0])
+    efficiency = np.array([1.2, 2.0, 30.0, 500.0])
     thr = ionization_threshold(efficiency, 2.5, 0.7)
     np.testing.assert_allclose(efficiency * conditional_collapsed_fraction(thr, 2.5, 0.7), 1.0)
     assert np.all(np.diff(thr) < 0)
-    # The collapsed fraction never exceeds 2: an efficiency of 1/2 or less never ionizes.
-    assert ionization_threshold(0.4, 2.5, 0.7) == np.inf
+    # The collapsed fraction never exceeds 1: an efficiency of 1 or less never ionizes.
+    assert ionization_threshold(0.9, 2.5, 0.7) == np.inf
 
 
 def test_smoothing_radii_follow_21cmfast():
