@@ -458,7 +458,8 @@ def make_reionization_cubes(
     barrier_density : {"evolved", "linear"}, default="evolved"
         Density that the excursion-set barrier is applied to: the evolved density of each
         redshift (as 21cmFAST) or the linear field :math:`D(z)\delta_0`, which lacks the
-        evolved field's skewness and ionizes more.
+        evolved field's skewness and ionizes more (x_HI lower by up to 0.03 at z = 7–9, 300
+        Mpc).
     redshift_space_distortions : bool, default=True
         Apply redshift-space distortions to ``delta_T`` along axis 2.
     sub_particles : int, default=3

@@ -568,13 +568,17 @@ class ExcursionSet:
         ionized = np.zeros((len(efficiencies),) + shape, dtype=bool)
         delta_k = scipy.fft.rfftn(density, workers=workers)
         floor = np.float32(-1.0 + _FLOAT_TOLERANCE)
+        # Buffers reused at every radius: fresh arrays of this size cost page faults.
+        filtered_k = np.empty_like(delta_k)
+        crossing = np.empty(shape, dtype=bool)
         for window, band, sigma_radius in zip(self._windows, self._bands, sigma_radii, strict=True):
             if window is None:
                 smoothed = density.copy()
             elif band is not None:
                 smoothed = _band_limited_inverse(delta_k, window, band, workers)
             else:
-                smoothed = scipy.fft.irfftn(delta_k * window, s=shape, workers=workers)
+                np.multiply(delta_k, window, out=filtered_k)
+                smoothed = scipy.fft.irfftn(filtered_k, s=shape, workers=workers, overwrite_x=True)
             box_mean = _mean_collapsed_fraction(smoothed, sigma_min, sigma_radius, DELTA_CRIT)
             rescale = mean_fcoll / max(box_mean, _FLOAT_TOLERANCE)
             thresholds = ionization_threshold(
@@ -586,7 +590,8 @@ class ExcursionSet:
                 if threshold < floor:  # every cell, its density clipped at -1, crosses
                     ionized[e][...] = True
                 else:
-                    ionized[e] |= smoothed > np.float32(threshold)
+                    np.greater(smoothed, np.float32(threshold), out=crossing)
+                    ionized[e] |= crossing
         # ``smoothed`` is now the cell-scale field: partial ionization of the cells left.
         np.maximum(smoothed, floor, out=smoothed)
         width = np.float32(np.sqrt(2.0 * (sigma_min**2 - sigma_radius**2)))

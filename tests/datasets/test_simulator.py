@@ -212,51 +212,41 @@ def _reference():
     return table
 
 
-def test_fidelity_against_21cmfast_on_a_reduced_grid():
-    """Same grid as the reference (HII_DIM 64, 128 Mpc), reduced to 3 z × 3 ζ, 6 realizations."""
+def test_global_statistics_like_21cmfast_at_128_mpc(grid_128_comparison):
+    """HII_DIM 64, 128 Mpc, the full 9 z × 5 ζ grid: x_HI, mean δT_b and Δ²(k) to Nyquist."""
+    cubes = grid_128_comparison[2]
     reference = _reference()
-    redshifts, fescs = [7.0, 8.0, 9.0], [0.1, 0.15, 0.2]
-    cubes = make_reionization_cubes(
-        redshifts,
-        fescs,
-        n_realizations=6,
-        n_cells=64,
-        box_size=128.0,
-        fields="delta_T",
-        random_state=11,
-    )
     edges = np.geomspace(2 * np.pi / 128.0, np.pi * 64 / 128.0, 13)
     k, power, _ = binned_power_spectrum(cubes.delta_T, 128.0, edges, ndim=3)
-    d2 = dimensionless_power(k, power).reshape(6, 3, 3, 12).mean(axis=0)
-    x_hi = cubes.neutral_fraction.reshape(6, 3, 3).mean(axis=0)
-    tb = cubes.delta_T.mean(axis=(1, 2, 3)).reshape(6, 3, 3).mean(axis=0)
+    d2 = dimensionless_power(k, power)
     checked_power = 0
-    for i, z in enumerate(redshifts):
-        for j, f in enumerate(fescs):
-            rows = reference[(z, f)]
-            ref_x = np.mean([float(r["x_HI"]) for r in rows])
-            ref_tb = np.mean([float(r["Tb_mean"]) for r in rows])
-            ref_k = np.array([float(rows[0][f"k{b}"]) for b in range(12)])
-            seeds_d2 = np.array([[float(r[f"D2_{b}"]) for b in range(12)] for r in rows])
-            ref_d2 = seeds_d2.mean(axis=0)
-            np.testing.assert_allclose(k, ref_k, rtol=1e-4)
-            if 0.1 < ref_x < 0.9:
-                assert abs(x_hi[i, j] - ref_x) < 0.08, (z, f, x_hi[i, j], ref_x)
-            assert abs(tb[i, j] - ref_tb) < 2.5, (z, f, tb[i, j], ref_tb)
-            if 0.2 < ref_x < 0.8:
-                band = (ref_k > 0.1) & (ref_k < 1.0)
-                ratio = d2[i, j][band] / ref_d2[band]
-                within = (ratio > 1 / 1.5) & (ratio < 1.5)
-                # Where 21cmFAST's own two seeds differ by more than the tolerance (the lowest
-                # k bins hold few modes in a 128 Mpc box), their mean is no sharper than that:
-                # there we ask for agreement with the span of the seeds, widened by 1.5.
-                low, high = seeds_d2[:, band].min(axis=0), seeds_d2[:, band].max(axis=0)
-                noisy_reference = high / low > 1.5
-                in_span = (d2[i, j][band] > low / 1.5) & (d2[i, j][band] < high * 1.5)
-                assert np.all(within | (noisy_reference & in_span)), (z, f, ratio)
-                assert np.mean(within) >= 0.85, (z, f, ratio)
-                checked_power += 1
-    assert checked_power >= 5
+    for (z, f), rows in reference.items():
+        mine = np.isclose(cubes.redshift, z) & np.isclose(cubes.escape_fraction, f)
+        assert mine.sum() == 4
+        ref_x = np.mean([float(r["x_HI"]) for r in rows])
+        ref_tb = np.mean([float(r["Tb_mean"]) for r in rows])
+        ref_k = np.array([float(rows[0][f"k{b}"]) for b in range(12)])
+        seeds_d2 = np.array([[float(r[f"D2_{b}"]) for b in range(12)] for r in rows])
+        np.testing.assert_allclose(k, ref_k, rtol=1e-4)
+        x_hi, tb = cubes.neutral_fraction[mine].mean(), cubes.delta_T[mine].mean()
+        if 0.1 < ref_x < 0.9:
+            assert abs(x_hi - ref_x) < 0.03, (z, f, x_hi, ref_x)
+        assert abs(tb - ref_tb) < 1.0, (z, f, tb, ref_tb)
+        if 0.2 < ref_x < 0.8:
+            ours, ref_d2 = d2[mine].mean(axis=0), seeds_d2.mean(axis=0)
+            band = ref_k > 0.1  # up to the Nyquist scale, 1.57 Mpc^-1
+            ratio = ours[band] / ref_d2[band]
+            within = (ratio > 1 / 1.5) & (ratio < 1.5)
+            # Where 21cmFAST's own two seeds differ by more than the tolerance (the lowest
+            # k bins hold few modes in a 128 Mpc box), their mean is no sharper than that:
+            # there we ask for agreement with the span of the seeds, widened by 1.5.
+            low, high = seeds_d2[:, band].min(axis=0), seeds_d2[:, band].max(axis=0)
+            noisy_reference = high / low > 1.5
+            in_span = (ours[band] > low / 1.5) & (ours[band] < high * 1.5)
+            assert np.all(within | (noisy_reference & in_span)), (z, f, ratio)
+            assert np.mean(within) >= 0.85, (z, f, ratio)
+            checked_power += 1
+    assert checked_power >= 15
 
 
 def test_defaults_follow_the_21cmfast_reference_parameters(data_dir):
@@ -331,14 +321,14 @@ def test_slice_maxima_scatter_like_21cmfast(bright_tails):
     assert np.all(ours[:, 1] > 0.3 * real[:, 1])
 
 
-def _simulated_slice_features(table, box_size, random_state):
-    """Slice features of our cubes on the grid of a real feature table, 2 realizations."""
+def _simulated_slice_features(table, box_size, random_state, n_realizations):
+    """Slice features of our cubes on the grid of a real feature table."""
     redshifts = sorted({key[1] for key in table})
     zetas = sorted({key[2] for key in table})
     cubes = make_reionization_cubes(
         redshifts,
         [zeta / 200.0 for zeta in zetas],
-        n_realizations=2,
+        n_realizations=n_realizations,
         n_cells=64,
         box_size=box_size,
         fields="delta_T",
@@ -367,8 +357,18 @@ def main_grid_comparison():
         "data/21cmfast-3.4.0-main-grid-slices.csv.gz"
     )
     table = read_table(source)
-    ours, _ = _simulated_slice_features(table, 300.0, random_state=2024)
+    ours, _ = _simulated_slice_features(table, 300.0, random_state=2024, n_realizations=2)
     return ours, _split_seeds(table)
+
+
+@pytest.fixture(scope="module")
+def grid_128_comparison(data_dir):
+    """21cmFAST 3.4.0 boxes at 128 Mpc (seeds 1-3; tests/data/21cmfast-main-grid-features)."""
+    table = read_table(data_dir / "21cmfast-main-grid-features" / "128Mpc-seeds1-3.csv.gz")
+    # Four realizations: the distance is noisy at 128 Mpc; with two, the fraction of grid points
+    # within 1.5 ranged over 0.80-1.00 in five draws, with four it was 1.00 in three.
+    ours, cubes = _simulated_slice_features(table, 128.0, random_state=2025, n_realizations=4)
+    return ours, _split_seeds(table), cubes
 
 
 def _assert_pixel_distribution_like_21cmfast(ours, reals):
@@ -393,3 +393,7 @@ def _assert_pixel_distribution_like_21cmfast(ours, reals):
 
 def test_pixel_distribution_like_21cmfast_at_300_mpc(main_grid_comparison):
     _assert_pixel_distribution_like_21cmfast(*main_grid_comparison)
+
+
+def test_pixel_distribution_like_21cmfast_at_128_mpc(grid_128_comparison):
+    _assert_pixel_distribution_like_21cmfast(*grid_128_comparison[:2])
