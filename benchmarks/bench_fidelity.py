@@ -67,7 +67,7 @@ def write_real_table(root, seeds, output):
     write_table(output, rows)
 
 
-def simulate_features(table, box_size, n_cells=64, n_realizations=2, random_state=2024):
+def simulate_features(table, box_size, n_cells=64, n_realizations=4, random_state=2024):
     from skcosmo21.datasets import make_reionization_cubes
 
     keys = sorted({key[1:] for key in table})
@@ -96,7 +96,7 @@ def compare(table, ours):
     offsets = []
     for key, realizations in ours.items():
         real = np.concatenate([seed[key] for seed in reals])
-        scale = real.std(axis=0)
+        scale = np.concatenate([real, *realizations]).std(axis=0)
         offsets.append(
             (np.concatenate(realizations).mean(0) - real.mean(0))
             / np.where(scale > 1e-6, scale, np.inf)

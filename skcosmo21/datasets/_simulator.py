@@ -263,9 +263,10 @@ def _simulate_realization(
     n_z, n_e = len(redshifts), len(escape_fractions)
     delta_k, halo_counts = _initial_conditions(seed, n_cells, box_size, cosmo, physics, workers)
     evolution = physics["density_evolution"]
-    if evolution == "linear":
+    linear_barrier = physics["barrier_density"] == "linear"
+    if evolution == "linear" or linear_barrier:
         linear = scipy.fft.irfftn(delta_k, s=shape, workers=workers)
-    else:
+    if evolution != "linear":
         displacement = zeldovich_displacement(delta_k, box_size, workers=workers)
         second_order = None
         if evolution == "2lpt":
@@ -296,13 +297,7 @@ def _simulate_realization(
         result[name] = np.empty((n_z, n_e) + shape, dtype=np.float32)
     for j in tqdm(range(n_z), desc="redshifts", unit="z", disable=not verbose, leave=False):
         density = evolved_density(j)
-        barrier = density
-        if physics["barrier_density"] == "linear":
-            if evolution == "linear":
-                barrier = density
-            else:
-                linear_today = scipy.fft.irfftn(delta_k, s=shape, workers=workers)
-                barrier = np.float32(growth[j]) * linear_today
+        barrier = np.float32(growth[j]) * linear if linear_barrier else density
         neutral = excursion.neutral_fraction(
             barrier, redshifts[j], efficiencies, halo_counts=halo_counts, workers=workers
         )

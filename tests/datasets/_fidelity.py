@@ -6,10 +6,13 @@ writes the feature tables of real 21cmFAST boxes that the tests read (tests/data
 
 The distance between two sets of slices (e.g. one simulated cube and one 21cmFAST cube of the
 same redshift and efficiency) is the 1-Wasserstein distance between the distributions of each
-feature over the slices, divided by that feature's spread over the real slices, averaged over
-the features: it reads in units of the slice-to-slice scatter, compares whole distributions
-(location, width and tails) and not only their means, and is meaningful next to the same
-distance between 21cmFAST's own seeds.
+feature over the slices, divided by that feature's spread over all the slices compared (real
+and simulated), averaged over the features: it reads in units of the slice-to-slice scatter,
+compares whole distributions (location, width and tails) and not only their means, and is
+meaningful next to the same distance between 21cmFAST's own seeds. The spread is taken over
+every slice compared, not the real ones alone, because a feature can be nearly constant over
+21cmFAST's slices, e.g. the median of slices three quarters ionized is 0 in all but one or
+two: divided by that near-zero spread, two slices more or fewer above zero would dominate.
 """
 
 import csv
@@ -88,7 +91,7 @@ def fidelity_ratios(ours, reals):
     ratios = {}
     for key, realizations in ours.items():
         real = [seed[key] for seed in reals]
-        scale = np.concatenate(real).std(axis=0)
+        scale = np.concatenate(real + list(realizations)).std(axis=0)
         seeds = np.mean([distance(a, b, scale) for a, b in combinations(real, 2)])
         mine = np.mean([distance(o, r, scale) for o in realizations for r in real])
         ratios[key] = mine / seeds
