@@ -19,9 +19,17 @@ __all__ = ["NDTransformer", "SampleExpanderMixin", "check_sample_stack", "run_th
 def check_sample_stack(X, sample_ndim, name="X"):
     """Validate a stack of samples with ``sample_ndim`` spatial axes (2 images, 3 cubes).
 
-    Returns a float array without copying valid float input (memory maps stay memory maps).
+    Returns a float array without copying valid float input (memory maps stay memory maps),
+    and a lazy :class:`~skcosmo21.datasets.CubeStack` as it is: its cubes stay on disk and are
+    read one at a time by the steps that accept it (its values were checked when it was loaded).
     """
     kind = {2: "images (n_images, height, width)", 3: "cubes (n_cubes, n, n, n)"}[sample_ndim]
+    from .datasets import CubeStack  # here, not at the top: datasets imports this module
+
+    if isinstance(X, CubeStack):
+        if X.ndim != sample_ndim + 1:
+            raise ValueError(f"{name} must be a stack of {kind}; got a CubeStack of {X.shape}")
+        return X
     if hasattr(X, "ndim") and X.ndim != sample_ndim + 1:
         raise ValueError(f"{name} must be a stack of {kind}; got an array of shape {X.shape}")
     dtype = getattr(X, "dtype", None)
