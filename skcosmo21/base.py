@@ -5,6 +5,7 @@ turn one sample into several (:class:`SampleExpanderMixin`), input validation of
 stacks and the thread pool of the memory-bound copies.
 """
 
+import sys
 from concurrent.futures import ThreadPoolExecutor
 
 import joblib
@@ -24,9 +25,10 @@ def check_sample_stack(X, sample_ndim, name="X"):
     read one at a time by the steps that accept it (its values were checked when it was loaded).
     """
     kind = {2: "images (n_images, height, width)", 3: "cubes (n_cubes, n, n, n)"}[sample_ndim]
-    from .datasets import CubeStack  # here, not at the top: datasets imports this module
-
-    if isinstance(X, CubeStack):
+    # A CubeStack can exist only once its module is loaded; looking it up instead of importing
+    # it keeps base free of a dependency on datasets (which imports base).
+    stacks = sys.modules.get("skcosmo21.datasets._io_stack")
+    if stacks is not None and isinstance(X, stacks.CubeStack):
         if X.ndim != sample_ndim + 1:
             raise ValueError(f"{name} must be a stack of {kind}; got a CubeStack of {X.shape}")
         return X

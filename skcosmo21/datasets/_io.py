@@ -196,19 +196,37 @@ def load_21cmfast(
     items = _input_paths(path_or_paths)
     if len(items) == 1 and items[0].is_file() and items[0].suffix == ".npz":
         return load_cubes(items[0])
-    runs = _find_runs(items)
     anchor_field = next(f for f in _ANCHOR_ORDER if f in fields)
+    cubes, found = _collect_cubes(_find_runs(items), fields, anchor_field)
+    if not cubes:
+        raise ValueError(_nothing_found_message(items, fields, anchor_field, found))
+    for cube in cubes:
+        _label(cube, metadata)
+    _check_duplicates(cubes)
+    grids = {(c.n_cells, c.box_size) for c in cubes}
+    if len(grids) > 1:
+        raise ValueError(
+            f"the boxes mix grids (HII_DIM, BOX_LEN) {sorted(grids)}; load each grid separately"
+        )
+    if mmap:  # with mmap=False, _assemble checks the values it reads
+        _check_values(cubes)
+    return _assemble(cubes, fields, mmap, efficiency_per_escape_fraction)
+
+
+def _collect_cubes(runs, fields, anchor_field):
+    """The cubes of every run, and how many boxes of each field were found."""
     cubes, skipped, lightcones, found = [], [], [], {}
     h5_candidates, h5_selected = {}, set()
     for run in runs:
         raw_names = []
         for name in run.names:
             path = run.folder / name
+            given = run.only is not None and name in run.only
             if path.suffix in _H5_SUFFIXES:
                 h5_candidates[path] = run
-                if run.only is None or name in run.only:
+                if run.only is None or given:
                     h5_selected.add(path)
-            elif name.endswith(".npz") and run.only is not None and name in run.only:
+            elif name.endswith(".npz") and given:
                 raise ValueError(
                     f"{path}: a cube file written by save_cubes cannot be mixed with 21cmFAST "
                     "boxes; read it on its own with load_cubes"
@@ -230,23 +248,16 @@ def load_21cmfast(
         cubes += _raw_cubes(run, boxes, fields, anchor_field)
     cubes += _h5_cubes(h5_candidates, h5_selected, fields, anchor_field, lightcones, found)
     _warn_skipped(skipped, lightcones)
-    if not cubes:
-        raise ValueError(_nothing_found_message(items, fields, anchor_field, found))
-    for cube in cubes:
-        _label(cube, metadata)
-    _check_duplicates(cubes)
-    grids = {(c.n_cells, c.box_size) for c in cubes}
-    if len(grids) > 1:
-        raise ValueError(
-            f"the boxes mix grids (HII_DIM, BOX_LEN) {sorted(grids)}; load each grid separately"
-        )
+    return cubes, found
+
+
+def _check_values(cubes):
     checked = set()
     for cube in cubes:
         for name, source in cube.sources.items():
             if str(source) not in checked:
                 check_physical_range(source, name)
                 checked.add(str(source))
-    return _assemble(cubes, fields, mmap, efficiency_per_escape_fraction)
 
 
 def _checked_fields(fields):
@@ -517,14 +528,14 @@ def _warn_skipped(skipped, lightcones):
         warnings.warn(
             f"skipped {len(skipped)} files that are not 21cmFAST boxes: {shown}{more}",
             UserWarning,
-            stacklevel=3,
+            stacklevel=5,  # the caller of load_21cmfast (through validate_params)
         )
     if lightcones:
         warnings.warn(
             f"skipped {len(lightcones)} lightcone files, which are not coeval boxes: "
             f"{[str(p) for p in lightcones[:10]]}; read them with the lightcone reader",
             UserWarning,
-            stacklevel=3,
+            stacklevel=5,  # the caller of load_21cmfast (through validate_params)
         )
 
 
@@ -679,9 +690,11 @@ def _assemble(cubes, fields, mmap, efficiency_per_escape_fraction):
     for name in fields:
         sources = [c.sources[name] for c in cubes]
         if not mmap:
+            # Read once and check the values in memory rather than through a second map.
             stack = np.empty((len(sources),) + tuple(sources[0].shape), dtype=np.float32)
             for i, source in enumerate(sources):
                 source.read_into(stack[i])
+                check_physical_range(source, name, values=stack[i])
             bunch[name] = stack
         elif len(sources) == 1:
             bunch[name] = sources[0].open()[None]
