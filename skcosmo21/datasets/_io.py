@@ -437,8 +437,8 @@ def _h5_cubes(candidates, selected, fields, anchor_field, lightcones, found):
         if kind == "lightcone":
             if given:
                 raise ValueError(
-                    f"{path}: a lightcone file, not a coeval box; read lightcones with the "
-                    "lightcone reader of skcosmo21.datasets"
+                    f"{path}: a lightcone file, not a coeval box; read it with "
+                    "skcosmo21.datasets.load_lightcone"
                 )
             lightcones.append(path)
         elif kind == "other" and given:
@@ -533,7 +533,8 @@ def _warn_skipped(skipped, lightcones):
     if lightcones:
         warnings.warn(
             f"skipped {len(lightcones)} lightcone files, which are not coeval boxes: "
-            f"{[str(p) for p in lightcones[:10]]}; read them with the lightcone reader",
+            f"{[str(p) for p in lightcones[:10]]}; read py21cmfast lightcones with "
+            "skcosmo21.datasets.load_lightcone",
             UserWarning,
             stacklevel=5,  # the caller of load_21cmfast (through validate_params)
         )

@@ -189,3 +189,17 @@ def test_files_without_coeval_structs(tmp_path, v3):
     density.unlink()
     with pytest.raises(ValueError, match=r"no PerturbedField with seed 3, z=8 and the same"):
         load_21cmfast(folder)
+
+
+def test_lightcones_are_not_coeval_boxes(tmp_path, data_dir, v4_file):
+    lightcones = sorted((data_dir / "lightcone-v4").glob("*.h5"))
+    lightcones += sorted((data_dir / "lightcone-v3").glob("*.h5"))
+    assert len(lightcones) == 3
+    for path in lightcones:
+        with pytest.raises(ValueError, match="a lightcone file, not a coeval box.*load_lightcone"):
+            load_21cmfast(path)
+        shutil.copy(path, tmp_path / path.name)
+    shutil.copy(v4_file, tmp_path / v4_file.name)
+    with pytest.warns(UserWarning, match="skipped 3 lightcone files"):
+        data = load_21cmfast(tmp_path)
+    assert data.seed.tolist() == [5]
