@@ -14,6 +14,7 @@ _SUBPACKAGES = (
     "feature_extraction",
     "model_selection",
     "neural",
+    "observation",
     "physics",
     "plotting",
     "preprocessing",

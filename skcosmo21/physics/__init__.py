@@ -16,6 +16,7 @@ from ._cosmology import (
     radius_to_mass,
     virial_temperature_to_mass,
 )
+from ._distances import comoving_distance
 from ._excursion_set import (
     DELTA_CRIT,
     ExcursionSet,
@@ -46,9 +47,18 @@ from ._measured_spectra import (
     dimensionless_power,
     merge_empty_bins,
 )
+from ._observing import (
+    LINE_FREQUENCY_MHZ,
+    frequency_to_redshift,
+    hubble_parameter,
+    line_of_sight_distance_per_frequency,
+    redshift_to_frequency,
+    wedge_slope,
+)
 
 __all__ = [
     "DELTA_CRIT",
+    "LINE_FREQUENCY_MHZ",
     "Cosmology",
     "ExcursionSet",
     "binned_power_spectrum",
@@ -57,18 +67,22 @@ __all__ = [
     "cell_neutral_fraction",
     "cell_smoothing_radius",
     "cloud_in_cell_density",
+    "comoving_distance",
     "conditional_collapsed_fraction",
     "default_k_edges",
     "dimensionless_power",
     "eisenstein_hu_transfer",
     "filter_window",
     "fourier_grid",
+    "frequency_to_redshift",
     "gaussian_random_field_k",
     "growth_factor",
     "growth_factor_fit",
     "growth_rate",
+    "hubble_parameter",
     "hubble_ratio",
     "ionization_threshold",
+    "line_of_sight_distance_per_frequency",
     "line_of_sight_velocity_gradient",
     "linear_power_spectrum",
     "mass_to_radius",
@@ -77,6 +91,7 @@ __all__ = [
     "omega_m_of_z",
     "press_schechter_collapsed_fraction",
     "radius_to_mass",
+    "redshift_to_frequency",
     "second_order_displacement",
     "sheth_tormen_collapsed_fraction",
     "sigma_r",
@@ -85,5 +100,6 @@ __all__ = [
     "top_hat_window",
     "virial_temperature_to_mass",
     "wavenumber_magnitude",
+    "wedge_slope",
     "zeldovich_displacement",
 ]

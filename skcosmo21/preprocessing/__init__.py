@@ -1,5 +1,6 @@
 """Transformers from cubes to the images (and feature rows) that models see."""
 
+from ._lightcone import LightconeSlicer, slice_lightcones
 from ._patches import PatchExtractor, extract_patches, patch_corners
 from ._scaling import Flatten, ImageStandardizer
 from ._slicing import CubeSlicer, slice_cubes, slice_positions
@@ -8,9 +9,11 @@ __all__ = [
     "CubeSlicer",
     "Flatten",
     "ImageStandardizer",
+    "LightconeSlicer",
     "PatchExtractor",
     "extract_patches",
     "patch_corners",
+    "slice_lightcones",
     "slice_cubes",
     "slice_positions",
 ]
