@@ -21,7 +21,6 @@ job's a (redshift at f_esc = 0.15) and b (f_esc at z = 8). Models are a name →
 import argparse
 import json
 import pathlib
-import re
 import sys
 import time
 
@@ -35,14 +34,6 @@ RESULTS = HERE / "results" / "bench_sim_to_real.json"
 REAL_SET = "21cmfast-3.4.0-main-grid"
 SEEDS = (101, 102)
 SLICE_STEP = 4
-
-#: Temporary reader of the shared set's raw boxes (the names 21cmFAST 1.x/2.x writes, e.g.
-#: delta_T_v3_no_halos_z008.00_nf0.51_..._64_300Mpc): ``load_21cmfast`` does not read these names
-#: yet; replace by ``skcosmo21.datasets.load_21cmfast`` once it does.
-_RAW_NAME = re.compile(
-    r"^delta_T_.*?_z(?P<z>[0-9.]+)_nf(?P<nf>[0-9.]+)_.*_(?P<n>\d+)_(?P<box>[0-9.]+)Mpc$"
-)
-_ZETA_FOLDER = re.compile(r"^zeta(?P<zeta>[0-9.]+)_seed(?P<seed>\d+)$")
 
 
 def default_real_path():
@@ -60,29 +51,21 @@ def default_real_path():
 
 
 def load_real_seed(root, seed, efficiency_per_escape_fraction=200.0):
-    """Cubes of one seed of the shared set, as a dict like ``make_reionization_cubes``'s."""
-    cubes, redshift, zeta, neutral = [], [], [], []
-    for path in sorted(
-        (pathlib.Path(root) / f"seed{seed}" / "boxes" / "v1").glob("zeta*/delta_T*")
-    ):
-        name, folder = _RAW_NAME.match(path.name), _ZETA_FOLDER.match(path.parent.name)
-        if name is None or folder is None:
-            raise ValueError(f"unexpected file in the real set: {path}")
-        n = int(name["n"])
-        cubes.append(np.fromfile(path, dtype="<f4").reshape(n, n, n))
-        redshift.append(float(name["z"]))
-        zeta.append(float(folder["zeta"]))
-        neutral.append(float(name["nf"]))
-        box_size = float(name["box"])
-    if not cubes:
-        raise FileNotFoundError(f"no delta_T boxes for seed {seed} under {root}")
-    zeta = np.asarray(zeta)
+    """Cubes of one seed of the shared set (``seed<seed>/boxes/v1``), read by load_21cmfast."""
+    from skcosmo21.datasets import load_21cmfast
+
+    cubes = load_21cmfast(
+        pathlib.Path(root) / f"seed{seed}" / "boxes" / "v1",
+        fields="delta_T",
+        mmap=False,
+        efficiency_per_escape_fraction=efficiency_per_escape_fraction,
+    )
     return {
-        "delta_T": np.stack(cubes),
-        "redshift": np.asarray(redshift),
-        "escape_fraction": np.round(zeta / efficiency_per_escape_fraction, 6),
-        "neutral_fraction": np.asarray(neutral),
-        "box_size": box_size,
+        "delta_T": np.asarray(cubes["delta_T"]),
+        "redshift": np.asarray(cubes["redshift"]),
+        "escape_fraction": np.round(np.asarray(cubes["escape_fraction"]), 6),
+        "neutral_fraction": np.asarray(cubes["neutral_fraction"]),
+        "box_size": float(cubes["box_size"]),
     }
 
 
