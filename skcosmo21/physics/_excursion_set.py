@@ -145,8 +145,12 @@ def conditional_collapsed_fraction(delta, sigma_min, sigma_r, delta_crit=DELTA_C
     >>> float(conditional_collapsed_fraction(1.68, 2.0, 1.0))
     1.0
     """
-    width = np.sqrt(2.0 * (sigma_min**2 - sigma_r**2))
-    return np.minimum(special.erfc((delta_crit - np.asarray(delta)) / width), 1.0)
+    delta = np.asarray(delta)
+    # Keep a float32 field in float32 (the simulator's cubes); anything else in float64.
+    dtype = np.dtype(np.float32 if delta.dtype == np.float32 else np.float64)
+    width = dtype.type(np.sqrt(2.0 * (sigma_min**2 - sigma_r**2)))
+    fraction = special.erfc((dtype.type(delta_crit) - delta) / width)
+    return np.minimum(fraction, dtype.type(1.0))
 
 
 def ionization_threshold(efficiency, sigma_min, sigma_r, delta_crit=DELTA_CRIT):
@@ -594,9 +598,7 @@ class ExcursionSet:
                     ionized[e] |= crossing
         # ``smoothed`` is now the cell-scale field: partial ionization of the cells left.
         np.maximum(smoothed, floor, out=smoothed)
-        width = np.float32(np.sqrt(2.0 * (sigma_min**2 - sigma_radius**2)))
-        fcoll = special.erfc((np.float32(DELTA_CRIT) - smoothed) / width)
-        np.minimum(fcoll, np.float32(1.0), out=fcoll)
+        fcoll = conditional_collapsed_fraction(smoothed, sigma_min, sigma_radius, DELTA_CRIT)
         fcoll *= np.float32(rescale)
         sources = source_fraction(fcoll, smoothed, self.cell_mass, min_mass, halo_counts)
         for e, efficiency in enumerate(efficiencies):
