@@ -529,7 +529,12 @@ def make_reionization_cubes(
     memory = check_memory(memory)
     _check_memory_fits(
         estimate_memory(
-            n_realizations, len(redshifts), len(escape_fractions), n_cells, fields, n_jobs or 1
+            n_realizations,
+            len(redshifts),
+            len(escape_fractions),
+            n_cells,
+            fields,
+            joblib.effective_n_jobs(n_jobs),
         )
     )
 
