@@ -1,5 +1,6 @@
 """Transformers from cubes to the images (and feature rows) that models see."""
 
+from ._locations import SampleLocations
 from ._patches import PatchExtractor, extract_patches, patch_corners
 from ._scaling import Flatten, ImageStandardizer
 from ._slicing import CubeSlicer, slice_cubes, slice_positions
@@ -9,6 +10,7 @@ __all__ = [
     "Flatten",
     "ImageStandardizer",
     "PatchExtractor",
+    "SampleLocations",
     "extract_patches",
     "patch_corners",
     "slice_cubes",
