@@ -18,7 +18,7 @@ from skcosmo21.datasets import make_reionization_cubes, make_slice_dataset
 from skcosmo21.preprocessing import CubeSlicer, Flatten, ImageStandardizer, PatchExtractor
 
 cubes = make_reionization_cubes(
-    [7.0, 8.0, 9.0, 10.0],
+    [7.0, 8.5, 10.0],
     [0.15],
     n_realizations=3,
     n_cells=100,
