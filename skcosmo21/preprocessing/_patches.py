@@ -211,26 +211,28 @@ class PatchExtractor(SampleExpanderMixin, NDTransformer):
 
         Parameters
         ----------
-        images : int or SampleLocations, default=None
+        images : int, SampleLocations or structured ndarray, default=None
             The number of images passed to :meth:`transform` (the number seen in ``fit`` when
             None), or their locations (e.g. from :meth:`CubeSlicer.locations`), whose fields,
-            cube side and pixel size carry over to each patch.
+            cube side and pixel size carry over to each patch. A plain structured array
+            (e.g. the locations of lightcone slices) gives a plain structured array back.
 
         Returns
         -------
-        locations : SampleLocations
+        locations : SampleLocations or structured ndarray
             The images' fields (or ``image``, the image index) plus ``row`` and ``col`` of the
-            patch corner in its cube's slice, aligned with :meth:`transform`'s output, with
-            ``sample_shape`` the patch shape.
+            patch corner in its image, aligned with :meth:`transform`'s output; as a
+            :class:`SampleLocations` with ``sample_shape`` the patch shape, unless ``images``
+            was a plain structured array.
         """
         check_is_fitted(self)
         images = self.n_samples_fit_ if images is None else images
+        n_cells = pixel_size = None
         if isinstance(images, numbers.Integral) and not isinstance(images, bool):
             if images < 0:
                 raise ValueError(f"the number of images must be non-negative, got {images}")
             parent = np.zeros(images, dtype=[(IMAGE_FIELD, np.int64)])
             parent[IMAGE_FIELD] = np.arange(images)
-            n_cells, pixel_size = None, None
         elif isinstance(images, SampleLocations):
             if images.sample_shape != tuple(self.image_shape_):
                 raise ValueError(
@@ -238,11 +240,22 @@ class PatchExtractor(SampleExpanderMixin, NDTransformer):
                     f"PatchExtractor was fitted on images of shape {tuple(self.image_shape_)}"
                 )
             parent, n_cells, pixel_size = images.table, images.n_cells, images.pixel_size
+        elif isinstance(images, np.ndarray) and images.dtype.names is not None:
+            return self._patch_table(images)
         else:
             raise ValueError(
-                "images must be a number of images or the SampleLocations of the images "
+                "images must be a number of images or the locations of the images "
                 f"(e.g. CubeSlicer.locations()); got {type(images).__name__}"
             )
+        return SampleLocations(
+            self._patch_table(parent),
+            n_cells=n_cells,
+            sample_shape=(self.patch_size, self.patch_size),
+            pixel_size=pixel_size,
+        )
+
+    def _patch_table(self, parent):
+        """The parent table's rows repeated for each patch, with the patch corners."""
         repeat = self.n_outputs_per_sample_
         names = [name for name in parent.dtype.names if name not in PATCH_FIELDS]
         dtype = [(name, parent.dtype[name]) for name in names]
@@ -252,12 +265,7 @@ class PatchExtractor(SampleExpanderMixin, NDTransformer):
             table[name] = np.repeat(parent[name], repeat)
         for k, name in enumerate(PATCH_FIELDS):
             corner = np.tile(self.corners_[:, k], len(parent))
-            # Patches of patches: corners add up to the position in the original slice.
+            # Patches of patches: corners add up to the position in the original image.
             offset = np.repeat(parent[name], repeat) if name in parent.dtype.names else 0
             table[name] = corner + offset
-        return SampleLocations(
-            table,
-            n_cells=n_cells,
-            sample_shape=(self.patch_size, self.patch_size),
-            pixel_size=pixel_size,
-        )
+        return table

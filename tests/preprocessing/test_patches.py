@@ -56,5 +56,8 @@ def test_locations_carry_the_grid_and_refuse_a_mismatch():
     assert len(patches) == len(slices) * 9
     with pytest.raises(ValueError, match=r"samples of shape \(16, 16\).*images of shape \(8, 8\)"):
         PatchExtractor(patch_size=4).fit(np.zeros((1, 8, 8))).locations(slices)
-    with pytest.raises(ValueError, match="SampleLocations"):
-        PatchExtractor(patch_size=4).fit(np.zeros((1, 8, 8))).locations(slices.table)
+    plain = PatchExtractor(patch_size=8).fit(np.zeros((1, 16, 16))).locations(slices.table)
+    assert isinstance(plain, np.ndarray)  # a plain table (e.g. of lightcone slices) stays plain
+    assert plain.dtype.names == ("cube", "axis", "position", "row", "col")
+    with pytest.raises(ValueError, match="locations of the images"):
+        PatchExtractor(patch_size=4).fit(np.zeros((1, 8, 8))).locations([1, 2])
