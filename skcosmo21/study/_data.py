@@ -193,7 +193,8 @@ def task_datasets(cubes, task, config):
     -------
     slices, patches : Bunch
         Outputs of :func:`~skcosmo21.datasets.make_slice_dataset` grouped by realization,
-        plus ``neutral_fraction`` (that of each image's cube, NaN when unknown).
+        plus ``neutral_fraction`` (that of each image's cube, NaN when unknown); ``patches``
+        is None when no model of the task works on patches.
     subset : Bunch
         The task's cubes.
     """
@@ -203,10 +204,12 @@ def task_datasets(cubes, task, config):
     subset, targets = task_cubes(cubes, task, config)
     slicer = CubeSlicer(axes="all", step=config.slice_step)
     slices = make_slice_dataset(subset, targets, slicer)
-    patches = make_slice_dataset(
-        subset, targets, slicer, PatchExtractor(patch_size=config.patch_size)
-    )
+    patches = None
+    if set(config.task_models(task)) & set(PATCH_MODELS):
+        patcher = PatchExtractor(patch_size=config.patch_size)
+        patches = make_slice_dataset(subset, targets, slicer, patcher)
     neutral = np.asarray(subset.get("neutral_fraction", np.full(len(subset.redshift), np.nan)))
     for data in (slices, patches):
-        data.neutral_fraction = neutral[data.locations["cube"]]
+        if data is not None:
+            data.neutral_fraction = neutral[data.locations["cube"]]
     return slices, patches, subset
