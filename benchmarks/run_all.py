@@ -18,6 +18,7 @@ BENCHMARKS = [
     "bench_io",
     "bench_neural",
     "bench_ceiling",
+    "bench_observation",
     "bench_import",
 ]
 

@@ -15,6 +15,7 @@ _SUBPACKAGES = (
     "feature_extraction",
     "model_selection",
     "neural",
+    "observation",
     "physics",
     "plotting",
     "preprocessing",

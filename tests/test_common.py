@@ -31,6 +31,11 @@ FAST_PARAMS = {
     "DenseRegressor": {"hidden_layer_sizes": (32,), **_FAST_NEURAL},
     "ConvClassifier": {"filters": (4,), "dense_units": (8,), **_FAST_NEURAL, "epochs": 2},
     "ConvRegressor": {"filters": (4,), "dense_units": (8,), **_FAST_NEURAL, "epochs": 2},
+    "ThermalNoise": {"box_size": 200.0, "redshift": 8.0, "hours_per_day": 1.0, "random_state": 0},
+    "UVSampling": {"box_size": 200.0, "redshift": 8.0, "hours_per_day": 1.0},
+    "BeamSmoothing": {"box_size": 200.0, "redshift": 8.0, "max_baseline": 1000.0},
+    "ChannelAveraging": {"box_size": 200.0, "redshift": 8.0},
+    "WedgeFilter": {"box_size": 200.0, "redshift": 8.0},
     "AutoencoderEncoder": {
         "encoder_filters": (4, 4),
         "decoder_filters": (4, 4),

@@ -14,6 +14,7 @@ from ._cosmology import (
     radius_to_mass,
     virial_temperature_to_mass,
 )
+from ._distances import comoving_distance
 from ._excursion_set import (
     DELTA_CRIT,
     conditional_collapsed_fraction,
@@ -30,6 +31,14 @@ from ._fields import (
     wavenumber_magnitude,
     zeldovich_displacement,
 )
+from ._observing import (
+    LINE_FREQUENCY_MHZ,
+    frequency_to_redshift,
+    hubble_parameter,
+    line_of_sight_distance_per_frequency,
+    redshift_to_frequency,
+    wedge_slope,
+)
 from ._power_spectrum import eisenstein_hu_transfer, linear_power_spectrum, sigma_r, top_hat_window
 from ._spectra import (
     binned_power_spectrum,
@@ -40,22 +49,27 @@ from ._spectra import (
 
 __all__ = [
     "DELTA_CRIT",
+    "LINE_FREQUENCY_MHZ",
     "Cosmology",
     "binned_power_spectrum",
     "brightness_temperature",
     "brightness_temperature_prefactor",
     "cloud_in_cell_density",
+    "comoving_distance",
     "conditional_collapsed_fraction",
     "default_k_edges",
     "dimensionless_power",
     "eisenstein_hu_transfer",
     "filter_window",
     "fourier_grid",
+    "frequency_to_redshift",
     "gaussian_random_field_k",
     "growth_factor",
     "growth_rate",
+    "hubble_parameter",
     "hubble_ratio",
     "ionization_threshold",
+    "line_of_sight_distance_per_frequency",
     "line_of_sight_velocity_gradient",
     "linear_power_spectrum",
     "mass_to_radius",
@@ -63,10 +77,12 @@ __all__ = [
     "omega_m_of_z",
     "press_schechter_collapsed_fraction",
     "radius_to_mass",
+    "redshift_to_frequency",
     "sheth_tormen_collapsed_fraction",
     "sigma_r",
     "top_hat_window",
     "virial_temperature_to_mass",
     "wavenumber_magnitude",
+    "wedge_slope",
     "zeldovich_displacement",
 ]

@@ -12,6 +12,7 @@ _ESTIMATOR_PACKAGES = (
     "neural",
     "ensemble",
     "model_selection",
+    "observation",
 )
 
 
