@@ -1,11 +1,12 @@
 """Data sources: the built-in reionization simulator, 21cmFAST readers, dataset builders."""
 
-from ._io import load_21cmfast, load_cubes, parse_raw_box_name, save_cubes
+from ._io import CubeStack, load_21cmfast, load_cubes, parse_raw_box_name, save_cubes
 from ._lightcone import load_lightcone, make_lightcone_dataset
 from ._simulator import make_reionization_cubes, smoothing_radii
 from ._slice_dataset import make_slice_dataset
 
 __all__ = [
+    "CubeStack",
     "load_21cmfast",
     "load_cubes",
     "load_lightcone",

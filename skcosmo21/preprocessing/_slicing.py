@@ -93,8 +93,8 @@ def slice_cubes(cubes, axes="all", step=1, offset=0, n_jobs=None):
 
     Parameters
     ----------
-    cubes : ndarray of shape (n_cubes, n, n, n)
-        Cubic boxes.
+    cubes : ndarray or CubeStack of shape (n_cubes, n, n, n)
+        Cubic boxes; a lazy :class:`~skcosmo21.datasets.CubeStack` is read one cube at a time.
     axes : "all", int or tuple of int, default="all"
         Axes to slice along.
     step : int, default=1
@@ -124,24 +124,26 @@ def slice_cubes(cubes, axes="all", step=1, offset=0, n_jobs=None):
     axes = _normalized_axes(axes)
     n_cubes, n = cubes.shape[0], cubes.shape[1]
     positions = slice_positions(n, step, offset)
-    if axes == (0,):
+    if axes == (0,) and isinstance(cubes, np.ndarray):
         # Basic slicing keeps a view; reshape copies only if the layout makes that necessary.
         return cubes[:, offset::step].reshape(n_cubes * len(positions), n, n)
     out = np.empty((n_cubes, len(axes), len(positions), n, n), dtype=cubes.dtype)
     selected = slice(offset, None, step)
 
     def copy_cube(c):
+        # One cube at a time: for a lazy CubeStack only this cube's file is mapped.
+        cube = cubes[c]
         for a, axis in enumerate(axes):
             target = out[c, a]
             if axis == 0:
-                target[...] = cubes[c, selected]
+                target[...] = cube[selected]
             elif axis == 1:
-                target[...] = np.moveaxis(cubes[c, :, selected], 1, 0)
+                target[...] = np.moveaxis(cube[:, selected], 1, 0)
             else:
                 # Row by row: each source row block (n, k) stays in cache while it is
                 # transposed, which is ~1.6x faster than one strided copy of the whole cube.
                 for i in range(n):
-                    target[:, i, :] = cubes[c, i, :, selected].T
+                    target[:, i, :] = cube[i, :, selected].T
 
     run_threaded(copy_cube, range(n_cubes), n_jobs)
     return out.reshape(n_cubes * len(axes) * len(positions), n, n)
