@@ -176,9 +176,14 @@ def task_cubes(cubes, task, config):
     """The cubes of ``task`` (every per-cube array subset) and its target columns."""
     mask = _task_mask(cubes, task, config)
     n_cubes = len(mask)
+
+    def per_cube(value):
+        # Arrays with one entry per cube, in memory or a lazy CubeStack from load_21cmfast.
+        return hasattr(value, "shape") and len(value.shape) and value.shape[0] == n_cubes
+
     subset = Bunch(
         **{
-            key: (value[mask] if isinstance(value, np.ndarray) and len(value) == n_cubes else value)
+            key: (value[mask] if per_cube(value) else value)
             for key, value in cubes.items()
             if key not in ("files", "params")
         }
