@@ -5,10 +5,6 @@ import sys
 
 import pytest
 
-# The scripts that made the fixtures in tests/data need the real 21cmFAST; they are records of
-# how the data were made, not tests, and --doctest-modules must not import them.
-collect_ignore_glob = ["tests/data/*"]
-
 # Figures are drawn off-screen in tests and doctests. The test configuration picks the
 # backend; library code never does.
 os.environ.setdefault("MPLBACKEND", "Agg")
