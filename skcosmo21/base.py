@@ -71,15 +71,19 @@ class SampleExpanderMixin:
 
     sklearn's ``Pipeline`` cannot carry ``y`` through such a step, so the mixin offers
     :meth:`expand` to map any per-sample array (labels, groups) onto the output samples.
+    Subclasses set ``n_samples_fit_`` in ``fit`` so that values of the wrong length are refused.
     """
 
-    def expand(self, values):
+    def expand(self, values, n_samples=None):
         """Repeat per-input-sample values so they align with :meth:`transform`'s output.
 
         Parameters
         ----------
         values : array-like of shape (n_samples, ...)
             One entry (scalar or row) per input sample: labels, label columns, group ids.
+        n_samples : int, default=None
+            Number of input samples the values belong to: the number seen in ``fit`` when
+            None; give it to expand the values of other samples than those fitted.
 
         Returns
         -------
@@ -89,6 +93,13 @@ class SampleExpanderMixin:
         values = np.asarray(values)
         if values.ndim == 0:
             raise ValueError("values must have one entry per input sample, got a scalar")
+        expected = getattr(self, "n_samples_fit_", None) if n_samples is None else n_samples
+        if expected is not None and len(values) != expected:
+            source = "were fitted" if n_samples is None else "are expected (n_samples)"
+            raise ValueError(
+                f"values must have one entry per input sample: {expected} samples {source}, "
+                f"got {len(values)} values"
+            )
         return np.repeat(values, self.n_outputs_per_sample_, axis=0)
 
 

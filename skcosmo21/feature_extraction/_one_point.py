@@ -6,26 +6,35 @@ import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
 from ..base import NDTransformer, check_sample_stack
+from ..preprocessing._validation import check_min_side
+from ..utils._param_validation import Interval
 
 
 def _moments(flat):
-    """Mean, standard deviation, skewness and excess kurtosis of each row.
+    """Mean, standard deviation, skewness and excess kurtosis of each row, in float64.
 
-    One pass over the centred rows serves all four. Written out rather than taken from
-    ``scipy.stats.skew``/``kurtosis`` because those return NaN (with a warning) for constant
-    rows, e.g. a fully ionized slice, and features must stay finite: skewness and kurtosis
-    are 0 there.
+    Written out rather than taken from ``scipy.stats.skew``/``kurtosis`` because those return
+    NaN (with a warning) for constant rows, e.g. a fully ionized slice, and features must
+    stay finite: skewness and kurtosis are 0 there. A row counts as constant when its spread
+    is within rounding of its values (the mean of identical float values need not equal them
+    exactly, which left a residual "variance" of ~1e-31 and skewness -1, kurtosis -2). The
+    centred values are divided by the spread before the third and fourth powers, so tiny
+    (1e-160) or huge values neither underflow nor overflow.
     """
+    flat = np.asarray(flat, dtype=np.float64)
     mean = flat.mean(axis=1)
     centred = flat - mean[:, None]
-    variance = np.mean(centred**2, axis=1)
-    flat_rows = variance <= np.finfo(flat.dtype).tiny
-    safe = np.where(flat_rows, 1.0, variance)
-    skewness = np.mean(centred**3, axis=1) / safe**1.5
-    kurtosis = np.mean(centred**4, axis=1) / safe**2 - 3.0
-    skewness[flat_rows] = 0.0
-    kurtosis[flat_rows] = 0.0
-    return np.stack([mean, np.sqrt(variance), skewness, kurtosis], axis=1)
+    std = np.sqrt(np.mean(centred**2, axis=1))
+    magnitude = np.max(np.abs(flat), axis=1)
+    constant = std <= 8 * np.finfo(np.float64).eps * magnitude
+    safe = np.where(constant, 1.0, std)
+    standardized = centred / safe[:, None]
+    skewness = np.mean(standardized**3, axis=1)
+    kurtosis = np.mean(standardized**4, axis=1) - 3.0
+    std[constant] = 0.0
+    skewness[constant] = 0.0
+    kurtosis[constant] = 0.0
+    return np.stack([mean, std, skewness, kurtosis], axis=1)
 
 
 class OnePointStatistics(NDTransformer):
@@ -90,6 +99,12 @@ class OnePointStatistics(NDTransformer):
 
     _sample_ndim = 2
 
+    _parameter_constraints = {
+        "n_quantiles": [Interval(numbers.Integral, 1, None, closed="left")],
+        "quantile_range": ["array-like"],
+        "include_moments": ["boolean"],
+    }
+
     def __init__(self, n_quantiles=32, quantile_range=(0.01, 0.99), include_moments=True):
         self.n_quantiles = n_quantiles
         self.quantile_range = quantile_range
@@ -109,10 +124,9 @@ class OnePointStatistics(NDTransformer):
         -------
         self : OnePointStatistics
         """
-        check_sample_stack(X, 2)
+        self._validate_params()
+        check_min_side(check_sample_stack(X, 2), "OnePointStatistics")
         n = self.n_quantiles
-        if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
-            raise ValueError(f"n_quantiles must be a positive integer, got {n!r}")
         try:
             low, high = (float(q) for q in self.quantile_range)
         except (TypeError, ValueError):
@@ -140,7 +154,7 @@ class OnePointStatistics(NDTransformer):
         features : ndarray of shape (n_images, ``n_features_out_``)
         """
         check_is_fitted(self)
-        X = check_sample_stack(X, 2)
+        X = check_min_side(check_sample_stack(X, 2), "OnePointStatistics")
         flat = X.reshape(len(X), -1)
         features = [np.quantile(flat, self.quantiles_, axis=1).T]
         if self.include_moments:
