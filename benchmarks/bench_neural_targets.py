@@ -6,12 +6,12 @@ Run: nice -n 10 python benchmarks/bench_neural_targets.py [--tasks abcd]
 
 Protocol, shared by every model in one run:
 
-* Test data: the main job's simulations, exactly (``make_reionization_cubes`` of 17 redshifts
-  × 5 escape fractions, 64³ cells over 300 Mpc, 3 realizations, ``random_state=0``), cut into
-  single 64 × 64 slices every 4 cells along all three axes; tasks a–d as in
-  ``skcosmo21/_main_job.py``, labels as strings ("7.25"). Every slice, training and test
-  alike, is clipped at its own 99th percentile, so the simulator's capped maximum cannot help
-  any model, then scaled by the fixed map (δT_b − 10 mK) / 10 mK.
+* Test data: the main job's simulations, exactly (``make_reionization_cubes`` on the grid of
+  ``skcosmo21.study.DEFAULT``: 17 redshifts × 5 escape fractions, 64³ cells over 300 Mpc,
+  3 realizations, ``random_state=0``), cut into single 64 × 64 slices every 4 cells along all
+  three axes; tasks a–d as in ``skcosmo21.study``, labels as strings ("7.25"). Every slice,
+  training and test alike, is clipped at its own 99th percentile, so the simulator's capped
+  maximum cannot help any model, then scaled by the fixed map (δT_b − 10 mK) / 10 mK.
 * One-point baseline ``OnePointStatistics(n_quantiles=32) + HistGradientBoosting`` (the main
   job's): leave-one-realization-out on the main job's 3 realizations (the main job's
   protocol), and trained on the first N fresh realizations.
@@ -45,15 +45,20 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, str(pathlib.Path(__file__).parent))
 from _common import machine  # noqa: E402
 
-REDSHIFTS = [float(z) for z in np.round(np.arange(7.0, 11.01, 0.25), 2)]
-ESCAPE_FRACTIONS = [0.075, 0.1, 0.15, 0.2, 0.3]
+from skcosmo21.study import DEFAULT  # noqa: E402
+from skcosmo21.study._config import TASK_TARGETS  # noqa: E402
+
+# The main job's grid and slicing, read from the study's configuration (never retyped).
+REDSHIFTS = [float(z) for z in DEFAULT.redshifts]
+ESCAPE_FRACTIONS = [float(f) for f in DEFAULT.escape_fractions]
 TASK_GRID = {
-    "a": (REDSHIFTS, [0.15], ["redshift"]),
-    "b": ([8.0], ESCAPE_FRACTIONS, ["escape_fraction"]),
-    "c": (REDSHIFTS, ESCAPE_FRACTIONS, ["redshift"]),
-    "d": (REDSHIFTS, ESCAPE_FRACTIONS, ["redshift", "escape_fraction"]),
+    "a": (REDSHIFTS, [DEFAULT.fixed_escape_fraction], list(TASK_TARGETS["a"])),
+    "b": ([DEFAULT.fixed_redshift], ESCAPE_FRACTIONS, list(TASK_TARGETS["b"])),
+    "c": (REDSHIFTS, ESCAPE_FRACTIONS, list(TASK_TARGETS["c"])),
+    "d": (REDSHIFTS, ESCAPE_FRACTIONS, list(TASK_TARGETS["d"])),
 }
-N_CELLS, BOX_SIZE, STEP = 64, 300.0, 4
+N_CELLS, BOX_SIZE, STEP = DEFAULT.n_cells, DEFAULT.box_size, DEFAULT.slice_step
+N_MAIN_JOB_REALIZATIONS = DEFAULT.n_realizations
 MAIN_JOB_SEED, STREAM_SEED = 0, 2027
 
 
@@ -116,7 +121,7 @@ def test_data(task):
     cubes = make_reionization_cubes(
         REDSHIFTS,
         ESCAPE_FRACTIONS,
-        n_realizations=3,
+        n_realizations=N_MAIN_JOB_REALIZATIONS,
         n_cells=N_CELLS,
         box_size=BOX_SIZE,
         fields=("delta_T",),

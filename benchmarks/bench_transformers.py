@@ -84,7 +84,7 @@ def main(n_cubes=85, n=128):
     )
     scaler = ImageStandardizer().fit(slices[:1000])
     record("standardize", lambda: scaler.transform(slices), slices, slices.nbytes, len(slices))
-    ps = PowerSpectrum2D(n_bins=16, box_size=300.0, include_moments=True).fit(slices[:10])
+    ps = PowerSpectrum2D(n_bins=16, pixel_size=300.0 / n, include_moments=True).fit(slices[:10])
     seconds, _ = best_time(lambda: ps.transform(slices), repeat=1)
     results["power_spectrum_2d"] = {
         "seconds": seconds,

@@ -19,6 +19,7 @@ BENCHMARKS = [
     "bench_neural",
     "bench_ceiling",
     "bench_observation",
+    "bench_import",
 ]
 
 

@@ -27,9 +27,9 @@ cubes = make_reionization_cubes(
     fields="delta_T",
     random_state=0,
 )
-data = make_slice_dataset(cubes, "redshift", CubeSlicer(axes="all", step=2))
+data = make_slice_dataset(cubes, "redshift", CubeSlicer(axes="all", step=4))
 pipe = make_pipeline(
-    PowerSpectrum2D(box_size=150.0), StandardScaler(), LogisticRegression(max_iter=2000)
+    PowerSpectrum2D(pixel_size=data.pixel_size), StandardScaler(), LogisticRegression(max_iter=2000)
 )
 grid = {
     "powerspectrum2d__include_moments": [False, True],

@@ -2,8 +2,10 @@
 Escape fraction at fixed redshift, with and without the autoencoder
 ===================================================================
 
-The study found f_esc at chance. With realization-grouped folds, the power-spectrum baseline,
-a CNN on slices, and a CNN on autoencoder codes classify f_esc at z = 8.
+The study found f_esc at chance. Trained on two realizations and tested on a third, the
+power-spectrum baseline, a CNN on slices, and a CNN on autoencoder codes classify f_esc at
+z = 8 (32³ cells over 150 Mpc: the study's 4.7 Mpc pixels, whose size the power spectrum
+reads from the data).
 """
 
 import matplotlib.pyplot as plt
@@ -20,8 +22,8 @@ cubes = make_reionization_cubes(
     [8.0],
     [0.075, 0.1, 0.15, 0.2, 0.3],
     n_realizations=3,
-    n_cells=64,
-    box_size=300.0,
+    n_cells=32,
+    box_size=150.0,
     fields="delta_T",
     random_state=0,
 )
@@ -30,15 +32,15 @@ labels = data.y.astype(str)
 train, test = data.groups < 2, data.groups == 2
 models = {
     "power spectrum\n+ logistic": make_pipeline(
-        PowerSpectrum2D(box_size=300.0, include_moments=True),
+        PowerSpectrum2D(pixel_size=data.pixel_size, include_moments=True),
         StandardScaler(),
         LogisticRegression(max_iter=2000),
     ),
-    "CNN": make_pipeline(ImageStandardizer(), ConvClassifier(epochs=15, random_state=0)),
+    "CNN": make_pipeline(ImageStandardizer(), ConvClassifier(epochs=10, random_state=0)),
     "autoencoder\n+ CNN": make_pipeline(
         ImageStandardizer(),
-        AutoencoderEncoder(epochs=4, random_state=0),
-        ConvClassifier(epochs=15, random_state=0),
+        AutoencoderEncoder(epochs=3, random_state=0),
+        ConvClassifier(epochs=10, random_state=0),
     ),
 }
 scores = {

@@ -42,8 +42,7 @@ scores = {
         knn,
         data.X[one],
         labels[one],
-        groups=data.locations[one],
-        cv=SpatialBlockKFold(n_cells=32, n_blocks=(4, 1, 1), gap=2),
+        cv=SpatialBlockKFold(data.locations[one], n_blocks=(4, 1, 1), gap=2),
     ).mean(),
 }
 for name, score in scores.items():

@@ -19,8 +19,13 @@ import numpy as np
 from skcosmo21.datasets import load_lightcone, make_lightcone_dataset
 from skcosmo21.preprocessing import LightconeSlicer
 
-# The lightcone fixture made with py21cmfast 4.3.1 (see tests/data/README.md).
-folder = pathlib.Path(__file__).resolve().parents[1] / "tests" / "data" / "lightcone-v4"
+# The lightcone fixture made with py21cmfast 4.3.1 (see tests/data/README.md). sphinx-gallery
+# runs examples from the examples folder without defining __file__.
+try:
+    examples = pathlib.Path(__file__).resolve().parent
+except NameError:
+    examples = pathlib.Path.cwd()
+folder = examples.parent / "tests" / "data" / "lightcone-v4"
 data = load_lightcone(
     folder / "lightcone_v4_const-zeta_zeta30_seed1.h5", fields=("delta_T", "x_HI")
 )

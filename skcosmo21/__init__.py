@@ -1,7 +1,8 @@
 """skcosmo21: scikit-learn-compatible machine learning on 21-cm maps of reionization.
 
 Subpackages are imported lazily on first attribute access, so ``import skcosmo21``
-stays fast and never imports TensorFlow (only :mod:`skcosmo21.neural` does).
+stays fast and imports neither TensorFlow (only :mod:`skcosmo21.neural` does, when a network
+is built) nor matplotlib (only :mod:`skcosmo21.plotting`'s functions do, when called).
 """
 
 import importlib
@@ -18,6 +19,7 @@ _SUBPACKAGES = (
     "physics",
     "plotting",
     "preprocessing",
+    "study",
     "utils",
 )
 

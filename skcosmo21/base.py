@@ -5,6 +5,7 @@ turn one sample into several (:class:`SampleExpanderMixin`), input validation of
 stacks and the thread pool of the memory-bound copies.
 """
 
+import sys
 from concurrent.futures import ThreadPoolExecutor
 
 import joblib
@@ -19,9 +20,18 @@ __all__ = ["NDTransformer", "SampleExpanderMixin", "check_sample_stack", "run_th
 def check_sample_stack(X, sample_ndim, name="X"):
     """Validate a stack of samples with ``sample_ndim`` spatial axes (2 images, 3 cubes).
 
-    Returns a float array without copying valid float input (memory maps stay memory maps).
+    Returns a float array without copying valid float input (memory maps stay memory maps),
+    and a lazy :class:`~skcosmo21.datasets.CubeStack` as it is: its cubes stay on disk and are
+    read one at a time by the steps that accept it (its values were checked when it was loaded).
     """
     kind = {2: "images (n_images, height, width)", 3: "cubes (n_cubes, n, n, n)"}[sample_ndim]
+    # A CubeStack can exist only once its module is loaded; looking it up instead of importing
+    # it keeps base free of a dependency on datasets (which imports base).
+    stacks = sys.modules.get("skcosmo21.datasets._io_stack")
+    if stacks is not None and isinstance(X, stacks.CubeStack):
+        if X.ndim != sample_ndim + 1:
+            raise ValueError(f"{name} must be a stack of {kind}; got a CubeStack of {X.shape}")
+        return X
     if hasattr(X, "ndim") and X.ndim != sample_ndim + 1:
         raise ValueError(f"{name} must be a stack of {kind}; got an array of shape {X.shape}")
     dtype = getattr(X, "dtype", None)
@@ -61,15 +71,19 @@ class SampleExpanderMixin:
 
     sklearn's ``Pipeline`` cannot carry ``y`` through such a step, so the mixin offers
     :meth:`expand` to map any per-sample array (labels, groups) onto the output samples.
+    Subclasses set ``n_samples_fit_`` in ``fit`` so that values of the wrong length are refused.
     """
 
-    def expand(self, values):
+    def expand(self, values, n_samples=None):
         """Repeat per-input-sample values so they align with :meth:`transform`'s output.
 
         Parameters
         ----------
         values : array-like of shape (n_samples, ...)
             One entry (scalar or row) per input sample: labels, label columns, group ids.
+        n_samples : int, default=None
+            Number of input samples the values belong to: the number seen in ``fit`` when
+            None; give it to expand the values of other samples than those fitted.
 
         Returns
         -------
@@ -79,6 +93,13 @@ class SampleExpanderMixin:
         values = np.asarray(values)
         if values.ndim == 0:
             raise ValueError("values must have one entry per input sample, got a scalar")
+        expected = getattr(self, "n_samples_fit_", None) if n_samples is None else n_samples
+        if expected is not None and len(values) != expected:
+            source = "were fitted" if n_samples is None else "are expected (n_samples)"
+            raise ValueError(
+                f"values must have one entry per input sample: {expected} samples {source}, "
+                f"got {len(values)} values"
+            )
         return np.repeat(values, self.n_outputs_per_sample_, axis=0)
 
 

@@ -21,3 +21,13 @@ def test_readme_commands_are_the_ci_commands():
     assert "<!-- test-command -->" in text
     ci = (README.parent / ".ci" / "run").read_text()
     assert "test-command" in ci
+
+
+def test_readme_example_states_each_number_once():
+    code = re.search(r"```python\n(.*?)```", README.read_text(), re.S).group(1)
+    numbers = re.findall(r"(?<![\w.])\d+\.\d+|(?<![\w.])\d{2,}(?![\w.])", code)
+    # Geometry in particular: the box size and the cell count appear once, in the simulation.
+    assert numbers.count("150.0") == 1
+    assert numbers.count("32") == 1
+    assert code.count("box_size") == 1
+    assert "pixel_size=data.pixel_size" in code

@@ -23,6 +23,17 @@ def _per_cube_column(source, key, n_cubes, what):
     return values
 
 
+def _pixel_size(cubes, n_cells):
+    """Mpc per cell of the cubes, from their ``box_size``; None when they do not give one."""
+    box_size = cubes.get("box_size") if hasattr(cubes, "get") else None
+    if box_size is None:
+        return None
+    box_size = np.asarray(box_size, dtype=float)
+    if box_size.ndim != 0 or not np.isfinite(box_size) or box_size <= 0:
+        raise ValueError(f"box_size of the cube data must be one positive number, got {box_size}")
+    return float(box_size) / n_cells
+
+
 def make_slice_dataset(
     cubes, targets, slicer=None, patcher=None, *, field="delta_T", groups="realization"
 ):
@@ -52,19 +63,30 @@ def make_slice_dataset(
     Returns
     -------
     data : Bunch
-        ``X`` (n_images, h, w), ``y`` (n_images,) or (n_images, n_targets), ``groups``
-        (n_images,) or None, ``locations`` (structured array: cube, axis, position[, row,
-        col]), ``target_names``, ``slicer`` and ``patcher`` (fitted).
+        ``X`` (n_images, h, w); ``y`` (n_images,) or (n_images, n_targets); ``groups``
+        (n_images,) or None, the labels for group-aware splitters; ``locations``, a
+        :class:`~skcosmo21.preprocessing.SampleLocations` (cube, axis, position[, row, col]
+        of every image, with the cube side, image shape and pixel size) for the splitters and
+        steps that need geometry; ``pixel_size``, the side of a pixel in Mpc
+        (``box_size / n_cells`` of the cubes, unchanged by slicing and patching; None when the
+        cube data have no ``box_size``); ``target_names``; ``slicer`` and ``patcher``
+        (fitted).
 
     Examples
     --------
     >>> from skcosmo21.datasets import make_reionization_cubes, make_slice_dataset
-    >>> from skcosmo21.preprocessing import CubeSlicer
+    >>> from skcosmo21.preprocessing import CubeSlicer, PatchExtractor
     >>> cubes = make_reionization_cubes([7.0, 9.0], [0.1], n_realizations=2, n_cells=16,
     ...                                  box_size=32.0, random_state=0)
     >>> data = make_slice_dataset(cubes, "redshift", CubeSlicer(axes=0, step=4))
     >>> data.X.shape, data.y[:5].tolist(), data.groups[-1]
     ((16, 16, 16), [7.0, 7.0, 7.0, 7.0, 9.0], np.int64(1))
+    >>> data.pixel_size, data.locations.n_cells
+    (2.0, 16)
+    >>> patches = make_slice_dataset(cubes, "redshift", CubeSlicer(axes=0, step=4),
+    ...                              PatchExtractor(patch_size=8))
+    >>> patches.X.shape, patches.pixel_size, patches.locations.sample_shape
+    ((64, 8, 8), 2.0, (8, 8))
     """
     if field not in cubes:
         raise ValueError(f"field {field!r} is not in the cube data; have {sorted(cubes)}")
@@ -79,7 +101,8 @@ def make_slice_dataset(
 
     slicer = clone(slicer if slicer is not None else CubeSlicer()).fit(data)
     X = slicer.transform(data)
-    locations = slicer.locations(n_cubes)
+    pixel_size = _pixel_size(cubes, slicer.n_cells_)
+    locations = slicer.locations(n_cubes, pixel_size=pixel_size)
     y = slicer.expand(y)
     group_values = None if group_values is None else slicer.expand(group_values)
     if patcher is not None:
@@ -93,6 +116,7 @@ def make_slice_dataset(
         y=y,
         groups=group_values,
         locations=locations,
+        pixel_size=pixel_size,
         target_names=names,
         slicer=slicer,
         patcher=patcher,

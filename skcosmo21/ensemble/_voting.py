@@ -1,11 +1,61 @@
 """Cube-level classification by voting over a cube's slices."""
 
 import numpy as np
+import sklearn
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
-from sklearn.utils.validation import check_is_fitted
+from sklearn.pipeline import Pipeline
+from sklearn.utils.validation import check_is_fitted, has_fit_parameter
 
 from ..base import check_sample_stack
 from ..preprocessing import CubeSlicer
+from ..utils._param_validation import HasMethods, StrOptions
+
+
+def _check_labels(y, n_cubes):
+    """One label per cube, all strings or all numbers (numpy would silently make 7 into '7')."""
+    values = y if isinstance(y, np.ndarray) else np.asarray(y, dtype=object)
+    if values.dtype == object:
+        kinds = {isinstance(v, str) for v in values.ravel()}
+        if len(kinds) > 1:
+            examples = [next(v for v in values.ravel() if isinstance(v, str) == k) for k in (0, 1)]
+            raise ValueError(
+                f"y mixes numbers and strings as labels (e.g. {examples[0]!r} and "
+                f"{examples[1]!r}); give every label the same type"
+            )
+    y = np.asarray(y)
+    if y.ndim != 1 or len(y) != n_cubes:
+        raise ValueError(f"y must hold one label per cube ({n_cubes}), got shape {y.shape}")
+    return y
+
+
+def _sample_weight_params(estimator, sample_weight):
+    """Fit parameters that give per-slice weights to ``estimator`` (a Pipeline or not).
+
+    A ``Pipeline`` takes weights per step (``step__sample_weight``) unless metadata routing
+    is on, in which case the steps request them themselves; every step whose ``fit`` accepts
+    weights gets them, and the final step must.
+    """
+    if sklearn.get_config().get("enable_metadata_routing", False):
+        return {"sample_weight": sample_weight}
+    if not isinstance(estimator, Pipeline):
+        if not has_fit_parameter(estimator, "sample_weight"):
+            raise ValueError(
+                f"sample_weight was given but the slice estimator {type(estimator).__name__} "
+                "does not accept sample_weight in fit"
+            )
+        return {"sample_weight": sample_weight}
+    steps = [(name, step) for name, step in estimator.steps if step not in (None, "passthrough")]
+    final_name, final = steps[-1]
+    if not has_fit_parameter(final, "sample_weight"):
+        raise ValueError(
+            f"sample_weight was given but the pipeline's final step {final_name!r} "
+            f"({type(final).__name__}) does not accept sample_weight in fit"
+        )
+    return {
+        f"{name}__sample_weight": sample_weight
+        for name, step in steps
+        if has_fit_parameter(step, "sample_weight")
+    }
 
 
 def _default_estimator():
@@ -63,6 +113,12 @@ class SliceVotingClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
 
     _sample_ndim = 3
 
+    _parameter_constraints = {
+        "estimator": [None, HasMethods(["fit", "predict_proba"])],
+        "slicer": [None, CubeSlicer],
+        "voting": [StrOptions({"soft", "hard"})],
+    }
+
     def __init__(self, estimator=None, slicer=None, voting="soft"):
         self.estimator = estimator
         self.slicer = slicer
@@ -78,24 +134,28 @@ class SliceVotingClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         y : array-like of shape (n_cubes,)
             One label per cube.
         sample_weight : array-like of shape (n_cubes,), default=None
-            Per-cube weights, given to each of the cube's slices.
+            Per-cube weights, given to each of the cube's slices (in a ``Pipeline``, to every
+            step whose ``fit`` takes ``sample_weight``).
 
         Returns
         -------
         self
         """
-        if self.voting not in ("soft", "hard"):
-            raise ValueError(f"voting must be 'soft' or 'hard', got {self.voting!r}")
+        self._validate_params()
         X = check_sample_stack(X, 3)
-        y = np.asarray(y)
-        if y.ndim != 1 or len(y) != len(X):
-            raise ValueError(f"y must hold one label per cube ({len(X)}), got shape {y.shape}")
+        y = _check_labels(y, len(X))
         self.slicer_ = clone(self.slicer if self.slicer is not None else CubeSlicer()).fit(X)
         estimator = self.estimator if self.estimator is not None else _default_estimator()
         self.estimator_ = clone(estimator)
         fit_params = {}
         if sample_weight is not None:
-            fit_params["sample_weight"] = self.slicer_.expand(sample_weight)
+            sample_weight = np.asarray(sample_weight, dtype=np.float64)
+            if sample_weight.shape != (len(X),):
+                raise ValueError(
+                    f"sample_weight must hold one weight per cube ({len(X)}), got shape "
+                    f"{sample_weight.shape}"
+                )
+            fit_params = _sample_weight_params(self.estimator_, self.slicer_.expand(sample_weight))
         self.estimator_.fit(self.slicer_.transform(X), self.slicer_.expand(y), **fit_params)
         self.classes_ = self.estimator_.classes_
         return self

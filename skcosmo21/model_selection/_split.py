@@ -5,60 +5,7 @@ import numbers
 import numpy as np
 from sklearn.model_selection import BaseCrossValidator
 
-from ..preprocessing._slicing import SLICE_LOCATION_DTYPE
-
-_IMAGE_AXES = {0: (1, 2), 1: (0, 2), 2: (0, 1)}
-
-
-def sample_extents(locations, n_cells, sample_size=None):
-    """Half-open 3-D extent [start, stop) of every slice or patch in its cube.
-
-    Parameters
-    ----------
-    locations : structured ndarray
-        Location table from :meth:`CubeSlicer.locations` (fields ``cube``, ``axis``,
-        ``position``) or :meth:`PatchExtractor.locations` (plus ``row``, ``col``).
-    n_cells : int
-        Cube side.
-    sample_size : int, default=None
-        Patch side; required when the table has ``row``/``col`` fields.
-
-    Returns
-    -------
-    start, stop : ndarray of shape (n_samples, 3)
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from skcosmo21.model_selection import sample_extents
-    >>> from skcosmo21.preprocessing import CubeSlicer
-    >>> table = CubeSlicer(axes=2).fit(np.zeros((1, 4, 4, 4))).locations(1)
-    >>> start, stop = sample_extents(table[:1], 4)
-    >>> start.tolist(), stop.tolist()
-    ([[0, 0, 0]], [[4, 4, 1]])
-    """
-    names = locations.dtype.names or ()
-    missing = [name for name, _ in SLICE_LOCATION_DTYPE.descr if name not in names]
-    if missing:
-        raise ValueError(
-            f"locations must be a location table with fields cube, axis, position "
-            f"(from CubeSlicer/PatchExtractor.locations); missing {missing}"
-        )
-    n = len(locations)
-    start = np.zeros((n, 3), dtype=np.int64)
-    stop = np.full((n, 3), n_cells, dtype=np.int64)
-    axis = locations["axis"].astype(np.int64)
-    rows = np.arange(n)
-    start[rows, axis] = locations["position"]
-    stop[rows, axis] = locations["position"] + 1
-    if "row" in names:
-        if sample_size is None:
-            raise ValueError("sample_size (the patch side) is needed for patch locations")
-        for image_axis, field in enumerate(("row", "col")):
-            cube_axis = np.array([_IMAGE_AXES[a][image_axis] for a in range(3)])[axis]
-            start[rows, cube_axis] = locations[field]
-            stop[rows, cube_axis] = locations[field] + sample_size
-    return start, stop
+from ..preprocessing import SampleLocations
 
 
 def _circular_overlap(start, width, other_start, other_width, period):
@@ -66,6 +13,23 @@ def _circular_overlap(start, width, other_start, other_width, period):
     if np.any(other_width >= period):
         return np.ones(np.broadcast(start, other_start).shape, dtype=bool)
     return ((start - other_start) % period < other_width) | ((other_start - start) % period < width)
+
+
+def _checked_blocks(n_blocks, n_cells):
+    expected = (
+        "n_blocks must be 3 integers, the number of blocks along cube axes 0, 1 and 2, each "
+        f"in [1, n_cells={n_cells}], e.g. (4, 1, 1)"
+    )
+    try:
+        blocks = tuple(n_blocks)
+    except TypeError:
+        raise ValueError(f"{expected}; got {n_blocks!r}") from None
+    if len(blocks) != 3 or not all(
+        isinstance(b, numbers.Integral) and not isinstance(b, bool) and 1 <= b <= n_cells
+        for b in blocks
+    ):
+        raise ValueError(f"{expected}; got {n_blocks!r}")
+    return tuple(int(b) for b in blocks)
 
 
 class SpatialBlockKFold(BaseCrossValidator):
@@ -80,8 +44,16 @@ class SpatialBlockKFold(BaseCrossValidator):
     with the cube's periodic boundaries taken into account. Samples that straddle the block
     edge or sit in the gap are used in neither set for that fold.
 
-    Pass the location table of :func:`skcosmo21.datasets.make_slice_dataset` (or of
-    :meth:`CubeSlicer.locations` / :meth:`PatchExtractor.locations`) as ``groups``.
+    The splitter takes the samples' locations as its first argument, as scikit-learn's
+    ``PredefinedSplit`` takes its ``test_fold``, rather than through ``split(groups=...)``:
+    a location table is not group labels (``GroupKFold`` given one would put every cube on
+    both sides of every split, so :class:`~skcosmo21.preprocessing.SampleLocations` refuses
+    to be used as groups), and the geometry comes with it: the cube side and the sample
+    shape are read from the locations, so a grid that does not cover the data or a patch
+    size that understates the samples' extent (and lets training samples overlap test
+    samples across the gap) cannot be given. It works unchanged in ``cross_val_score``,
+    ``GridSearchCV`` and friends, with or without metadata routing; ``split`` checks that
+    ``X`` has one sample per location.
 
     Which layouts give usable folds: a slice along axis a spans the whole cube along the two
     other axes, so it fits inside a block only if ``n_blocks`` is 1 along those axes — slices
@@ -91,52 +63,60 @@ class SpatialBlockKFold(BaseCrossValidator):
 
     Parameters
     ----------
-    n_cells : int
-        Side of the cubes, in cells.
+    locations : SampleLocations
+        Where each sample comes from, e.g. ``data.locations`` of
+        :func:`~skcosmo21.datasets.make_slice_dataset` (or a subset of it, aligned with the
+        ``X`` that will be split).
     n_blocks : tuple of 3 int, default=(4, 1, 1)
         Blocks along each cube axis; the number of folds is their product.
     gap : int, default=0
         Minimum distance in cells between any training sample and the test block.
-    sample_size : int, default=None
-        Patch side, needed when the locations have ``row``/``col`` (patches).
 
     Examples
     --------
     >>> import numpy as np
     >>> from skcosmo21.model_selection import SpatialBlockKFold
     >>> from skcosmo21.preprocessing import CubeSlicer
-    >>> slicer = CubeSlicer(axes=0).fit(np.zeros((2, 16, 16, 16)))
-    >>> locations = slicer.locations(2)
-    >>> cv = SpatialBlockKFold(n_cells=16, n_blocks=(4, 1, 1), gap=2)
-    >>> train, test = next(cv.split(np.zeros(32), groups=locations))
+    >>> locations = CubeSlicer(axes=0).fit(np.zeros((2, 16, 16, 16))).locations()
+    >>> cv = SpatialBlockKFold(locations, n_blocks=(4, 1, 1), gap=2)
+    >>> train, test = next(cv.split(np.zeros(32)))
     >>> np.unique(locations["position"][test]).tolist()
     [0, 1, 2, 3]
     >>> np.unique(locations["position"][train]).tolist()  # 2-cell gap on both sides, periodic
     [6, 7, 8, 9, 10, 11, 12, 13]
     """
 
-    # Consumes groups under metadata routing, as GroupKFold does.
-    __metadata_request__split = {"groups": True}
-
-    def __init__(self, n_cells, n_blocks=(4, 1, 1), gap=0, sample_size=None):
-        self.n_cells = n_cells
-        self.n_blocks = n_blocks
-        self.gap = gap
-        self.sample_size = sample_size
+    def __init__(self, locations, n_blocks=(4, 1, 1), gap=0):
+        if not isinstance(locations, SampleLocations):
+            raise TypeError(
+                "locations must be the samples' SampleLocations (data.locations of "
+                f"make_slice_dataset, or CubeSlicer/PatchExtractor.locations()); got "
+                f"{type(locations).__name__}"
+            )
+        if not locations.from_cubes:
+            raise ValueError(
+                "SpatialBlockKFold needs locations of slices of cubes (fields cube, axis, "
+                f"position); got fields {locations.fields}"
+            )
+        self.locations = locations
+        self.n_blocks = _checked_blocks(n_blocks, locations.n_cells)
+        if isinstance(gap, bool) or not isinstance(gap, numbers.Integral) or gap < 0:
+            raise ValueError(f"gap must be a non-negative integer (cells), got {gap!r}")
+        self.gap = int(gap)
 
     def get_n_splits(self, X=None, y=None, groups=None):
-        """Number of folds: one per block."""
-        return int(np.prod(self._checked_blocks()))
+        """Number of folds: one per block.
 
-    def _checked_blocks(self):
-        blocks = tuple(self.n_blocks)
-        if len(blocks) != 3 or any(
-            not isinstance(b, numbers.Integral) or b < 1 or b > self.n_cells for b in blocks
-        ):
-            raise ValueError(f"n_blocks must be 3 integers in [1, n_cells], got {self.n_blocks}")
-        if not isinstance(self.gap, numbers.Integral) or self.gap < 0:
-            raise ValueError(f"gap must be a non-negative integer, got {self.gap!r}")
-        return blocks
+        Parameters
+        ----------
+        X, y, groups : object
+            Ignored, present for API compatibility.
+
+        Returns
+        -------
+        n_splits : int
+        """
+        return int(np.prod(self.n_blocks))
 
     def split(self, X, y=None, groups=None):
         """Generate (train, test) indices, one fold per block.
@@ -144,50 +124,56 @@ class SpatialBlockKFold(BaseCrossValidator):
         Parameters
         ----------
         X : array-like of shape (n_samples, ...)
-            Samples (only their number is used).
-        y : None
+            Samples, one per location (only their number is used).
+        y : object
             Ignored.
-        groups : structured ndarray
-            The samples' location table.
+        groups : object
+            Ignored: the splitter reads the locations given to it.
 
         Yields
         ------
         train, test : ndarray of int
         """
-        if groups is None:
-            raise ValueError("SpatialBlockKFold needs the samples' location table passed as groups")
-        locations = np.asarray(groups)
-        if len(locations) != len(X):
-            raise ValueError(f"groups has {len(locations)} rows but X has {len(X)} samples")
-        start, stop = sample_extents(locations, self.n_cells, self.sample_size)
+        if len(X) != len(self.locations):
+            raise ValueError(
+                f"X has {len(X)} samples but the splitter's locations describe "
+                f"{len(self.locations)}: give SpatialBlockKFold the locations of exactly these "
+                "samples (e.g. data.locations[mask] for data.X[mask])"
+            )
+        n_cells = self.locations.n_cells
+        start, stop = self.locations.extents()
         width = stop - start
-        edges = [
-            np.linspace(0, self.n_cells, b + 1).round().astype(int) for b in self._checked_blocks()
-        ]
-        for block in np.ndindex(*self._checked_blocks()):
+        edges = [np.linspace(0, n_cells, b + 1).round().astype(int) for b in self.n_blocks]
+        for block in np.ndindex(*self.n_blocks):
             low = np.array([edges[a][block[a]] for a in range(3)])
             high = np.array([edges[a][block[a] + 1] for a in range(3)])
             inside = np.all((start >= low) & (stop <= high), axis=1)
-            near = np.ones(len(locations), dtype=bool)
+            near = np.ones(len(start), dtype=bool)
             for a in range(3):
                 near &= _circular_overlap(
                     start[:, a],
                     width[:, a],
                     low[a] - self.gap,
                     high[a] - low[a] + 2 * self.gap,
-                    self.n_cells,
+                    n_cells,
                 )
             test, train = np.flatnonzero(inside), np.flatnonzero(~near)
             if not len(test) or not len(train):
                 raise ValueError(
-                    f"block {block} of n_blocks={tuple(self.n_blocks)} has "
-                    f"{len(test)} test and {len(train)} training samples: slices along axis a "
-                    "span the cube along the other two axes, so n_blocks must be 1 along "
-                    "those (or cut the slices into patches smaller than a block), and the "
-                    "gap must leave room for training data"
+                    f"block {block} of n_blocks={self.n_blocks} has {len(test)} test and "
+                    f"{len(train)} training samples: slices along axis a span the cube along "
+                    "the other two axes, so n_blocks must be 1 along those (or cut the slices "
+                    "into patches smaller than a block), and the gap must leave room for "
+                    "training data"
                 )
             yield train, test
 
     def _iter_test_indices(self, X=None, y=None, groups=None):
         for _, test in self.split(X, y, groups):
             yield test
+
+    def __repr__(self):
+        return (
+            f"SpatialBlockKFold(locations=<{len(self.locations)} samples, n_cells="
+            f"{self.locations.n_cells}>, n_blocks={self.n_blocks}, gap={self.gap})"
+        )

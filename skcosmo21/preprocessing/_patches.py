@@ -7,8 +7,9 @@ from numpy.lib.stride_tricks import sliding_window_view
 from sklearn.utils.validation import check_is_fitted
 
 from ..base import NDTransformer, SampleExpanderMixin, check_sample_stack, run_threaded
-
-PATCH_LOCATION_FIELDS = [("row", np.int32), ("col", np.int32)]
+from ..utils._param_validation import Interval, validate_params
+from ._locations import IMAGE_FIELD, PATCH_FIELDS, SampleLocations
+from ._validation import MIN_SIDE, N_JOBS_CONSTRAINT, check_min_side
 
 
 def patch_corners(image_size, patch_size, stride):
@@ -38,6 +39,15 @@ def patch_corners(image_size, patch_size, stride):
     return np.arange(0, image_size - patch_size + 1, stride)
 
 
+@validate_params(
+    {
+        "images": ["array-like"],
+        "patch_size": [Interval(numbers.Integral, MIN_SIDE, None, closed="left")],
+        "stride": [None, Interval(numbers.Integral, 1, None, closed="left")],
+        "n_jobs": N_JOBS_CONSTRAINT,
+    },
+    prefer_skip_nested_validation=True,
+)
 def extract_patches(images, patch_size, stride=None, n_jobs=None):
     """Cut each image into ``patch_size`` × ``patch_size`` patches on a regular grid.
 
@@ -133,11 +143,17 @@ class PatchExtractor(SampleExpanderMixin, NDTransformer):
     >>> patcher = PatchExtractor(patch_size=4).fit(images)
     >>> patcher.transform(images).shape
     (8, 4, 4)
-    >>> patcher.locations(1).tolist()
+    >>> patcher.locations(1).table.tolist()
     [(0, 0, 0), (0, 0, 4), (0, 4, 0), (0, 4, 4)]
     """
 
     _sample_ndim = 2
+
+    _parameter_constraints = {
+        "patch_size": [Interval(numbers.Integral, MIN_SIDE, None, closed="left")],
+        "stride": [None, Interval(numbers.Integral, 1, None, closed="left")],
+        "n_jobs": N_JOBS_CONSTRAINT,
+    }
 
     def __init__(self, patch_size=50, stride=None, n_jobs=None):
         self.patch_size = patch_size
@@ -158,19 +174,15 @@ class PatchExtractor(SampleExpanderMixin, NDTransformer):
         -------
         self : PatchExtractor
         """
-        X = check_sample_stack(X, 2)
-        for name in ("patch_size", "stride"):
-            value = getattr(self, name)
-            if name == "stride" and value is None:
-                continue
-            if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        self._validate_params()
+        X = check_min_side(check_sample_stack(X, 2), "PatchExtractor")
         stride = self.patch_size if self.stride is None else self.stride
         rows = patch_corners(X.shape[1], self.patch_size, stride)
         cols = patch_corners(X.shape[2], self.patch_size, stride)
         self.image_shape_ = X.shape[1:]
         self.corners_ = np.stack(np.meshgrid(rows, cols, indexing="ij"), axis=-1).reshape(-1, 2)
         self.n_outputs_per_sample_ = len(self.corners_)
+        self.n_samples_fit_ = len(X)
         return self
 
     def transform(self, X):
@@ -194,33 +206,66 @@ class PatchExtractor(SampleExpanderMixin, NDTransformer):
             )
         return extract_patches(X, self.patch_size, self.stride, n_jobs=self.n_jobs)
 
-    def locations(self, n_images_or_locations):
-        """Where each patch comes from.
+    def locations(self, images=None):
+        """Where each patch comes from, on the grid of its images.
 
         Parameters
         ----------
-        n_images_or_locations : int or structured ndarray
-            The number of images, or the location table of the images (e.g. from
-            :meth:`CubeSlicer.locations`), whose fields are carried over to each patch.
+        images : int, SampleLocations or structured ndarray, default=None
+            The number of images passed to :meth:`transform` (the number seen in ``fit`` when
+            None), or their locations (e.g. from :meth:`CubeSlicer.locations`), whose fields,
+            cube side and pixel size carry over to each patch. A plain structured array
+            (e.g. the locations of lightcone slices) gives a plain structured array back.
 
         Returns
         -------
-        locations : structured ndarray
-            The parent fields (or ``image``) plus ``row`` and ``col`` of the patch corner,
-            aligned with :meth:`transform`'s output.
+        locations : SampleLocations or structured ndarray
+            The images' fields (or ``image``, the image index) plus ``row`` and ``col`` of the
+            patch corner in its image, aligned with :meth:`transform`'s output; as a
+            :class:`SampleLocations` with ``sample_shape`` the patch shape, unless ``images``
+            was a plain structured array.
         """
         check_is_fitted(self)
-        if isinstance(n_images_or_locations, numbers.Integral):
-            parent = np.zeros(n_images_or_locations, dtype=[("image", np.int64)])
-            parent["image"] = np.arange(n_images_or_locations)
+        images = self.n_samples_fit_ if images is None else images
+        n_cells = pixel_size = None
+        if isinstance(images, numbers.Integral) and not isinstance(images, bool):
+            if images < 0:
+                raise ValueError(f"the number of images must be non-negative, got {images}")
+            parent = np.zeros(images, dtype=[(IMAGE_FIELD, np.int64)])
+            parent[IMAGE_FIELD] = np.arange(images)
+        elif isinstance(images, SampleLocations):
+            if images.sample_shape != tuple(self.image_shape_):
+                raise ValueError(
+                    f"the locations describe samples of shape {images.sample_shape}, but "
+                    f"PatchExtractor was fitted on images of shape {tuple(self.image_shape_)}"
+                )
+            parent, n_cells, pixel_size = images.table, images.n_cells, images.pixel_size
+        elif isinstance(images, np.ndarray) and images.dtype.names is not None:
+            return self._patch_table(images)
         else:
-            parent = np.asarray(n_images_or_locations)
-            if parent.dtype.names is None:
-                raise ValueError("locations must be an int or a structured array of locations")
-        dtype = parent.dtype.descr + PATCH_LOCATION_FIELDS
-        table = np.empty(len(parent) * self.n_outputs_per_sample_, dtype=dtype)
-        for name in parent.dtype.names:
-            table[name] = np.repeat(parent[name], self.n_outputs_per_sample_)
-        table["row"] = np.tile(self.corners_[:, 0], len(parent))
-        table["col"] = np.tile(self.corners_[:, 1], len(parent))
+            raise ValueError(
+                "images must be a number of images or the locations of the images "
+                f"(e.g. CubeSlicer.locations()); got {type(images).__name__}"
+            )
+        return SampleLocations(
+            self._patch_table(parent),
+            n_cells=n_cells,
+            sample_shape=(self.patch_size, self.patch_size),
+            pixel_size=pixel_size,
+        )
+
+    def _patch_table(self, parent):
+        """The parent table's rows repeated for each patch, with the patch corners."""
+        repeat = self.n_outputs_per_sample_
+        names = [name for name in parent.dtype.names if name not in PATCH_FIELDS]
+        dtype = [(name, parent.dtype[name]) for name in names]
+        dtype += [(name, np.int32) for name in PATCH_FIELDS]
+        table = np.empty(len(parent) * repeat, dtype=dtype)
+        for name in names:
+            table[name] = np.repeat(parent[name], repeat)
+        for k, name in enumerate(PATCH_FIELDS):
+            corner = np.tile(self.corners_[:, k], len(parent))
+            # Patches of patches: corners add up to the position in the original image.
+            offset = np.repeat(parent[name], repeat) if name in parent.dtype.names else 0
+            table[name] = corner + offset
         return table

@@ -5,18 +5,23 @@ from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils import check_array
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ..utils._param_validation import StrOptions
+from ._validation import check_min_side
+
 
 def _validate_stack(estimator, X, reset):
     """Validate (n_samples, ...) numeric input; 2-D input also goes through ``validate_data``.
 
     2-D input is treated as flattened samples so that the estimator works on feature rows too
-    (and sets ``n_features_in_``); higher-dimensional input must be numeric and finite.
+    (and sets ``n_features_in_``); higher-dimensional input must be numeric and finite, with
+    images of at least 2 x 2 pixels (trailing channel axes may have any size).
     """
     if getattr(X, "ndim", None) is None:
         X = check_array(X, allow_nd=True, dtype=(np.float64, np.float32), input_name="X")
     if X.ndim == 2:
         return validate_data(estimator, X, reset=reset, dtype=(np.float64, np.float32))
     X = check_array(X, allow_nd=True, dtype=(np.float64, np.float32), input_name="X")
+    check_min_side(X, type(estimator).__name__)
     if reset and hasattr(estimator, "n_features_in_"):
         del estimator.n_features_in_
     return X
@@ -50,13 +55,15 @@ class ImageStandardizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     --------
     >>> import numpy as np
     >>> from skcosmo21.preprocessing import ImageStandardizer
-    >>> images = np.array([[[0.0, 2.0]], [[4.0, 6.0]]])
+    >>> images = np.array([[[0.0, 2.0], [0.0, 2.0]], [[4.0, 6.0], [4.0, 6.0]]])
     >>> scaler = ImageStandardizer().fit(images)
     >>> scaler.center_, round(scaler.scale_, 4)
     (3.0, 2.2361)
     >>> scaler.transform(images).shape
-    (2, 1, 2)
+    (2, 2, 2)
     """
+
+    _parameter_constraints = {"method": [StrOptions({"standard", "robust"})]}
 
     def __init__(self, method="standard"):
         self.method = method
@@ -75,13 +82,14 @@ class ImageStandardizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         -------
         self : ImageStandardizer
         """
-        if self.method not in ("standard", "robust"):
-            raise ValueError(f"method must be 'standard' or 'robust', got {self.method!r}")
+        self._validate_params()
         X = _validate_stack(self, X, reset=True)
+        # Statistics in float64: float32 values near their maximum (3.4e38) overflow when
+        # subtracted or squared in float32.
         if self.method == "standard":
             center, scale = float(X.mean(dtype=np.float64)), float(X.std(dtype=np.float64))
         else:
-            q25, center, q75 = np.percentile(X, [25, 50, 75])
+            q25, center, q75 = np.percentile(X.astype(np.float64, copy=False), [25, 50, 75])
             center, scale = float(center), float(q75 - q25)
         self.center_ = center
         self.scale_ = scale if scale > 0 else 1.0
@@ -101,7 +109,13 @@ class ImageStandardizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X = _validate_stack(self, X, reset=False)
-        return (X - X.dtype.type(self.center_)) / X.dtype.type(self.scale_)
+        # Scale first, X / scale - center / scale, in the input's precision: X - center can
+        # overflow float32 (and scale_ itself can exceed float32's range), the scaled values
+        # cannot. The two factors are computed in float64.
+        dtype = X.dtype.type
+        scaled = X * dtype(1.0 / self.scale_)
+        scaled -= dtype(self.center_ / self.scale_)
+        return scaled
 
     def inverse_transform(self, X):
         """Undo :meth:`transform`.
@@ -117,7 +131,9 @@ class ImageStandardizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X = _validate_stack(self, X, reset=False)
-        return X * X.dtype.type(self.scale_) + X.dtype.type(self.center_)
+        # In float64, then back: scale_ and X * scale_ may exceed float32's range on the way.
+        original = X.astype(np.float64) * self.scale_ + self.center_
+        return original.astype(X.dtype, copy=False)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -151,6 +167,8 @@ class Flatten(TransformerMixin, BaseEstimator):
     (5, 4, 3)
     """
 
+    _parameter_constraints = {}
+
     def fit(self, X, y=None):
         """Remember the sample shape.
 
@@ -165,6 +183,7 @@ class Flatten(TransformerMixin, BaseEstimator):
         -------
         self : Flatten
         """
+        self._validate_params()
         X = _validate_stack(self, X, reset=True)
         self.sample_shape_ = X.shape[1:]
         return self

@@ -6,25 +6,34 @@ import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
 from ..base import NDTransformer, SampleExpanderMixin, check_sample_stack, run_threaded
+from ..utils._param_validation import Interval, StrOptions, validate_params
+from ._locations import SampleLocations
+from ._validation import N_JOBS_CONSTRAINT, check_min_side
 
 #: dtype of the location tables: which cube, along which axis, at which index.
 SLICE_LOCATION_DTYPE = np.dtype([("cube", np.int64), ("axis", np.int8), ("position", np.int32)])
 
 
+def _is_int(value):
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
 def _normalized_axes(axes):
+    expected = "'all', one of 0, 1, 2, or a tuple of distinct values among 0, 1, 2"
     if isinstance(axes, str):
         if axes != "all":
-            raise ValueError(f"axes must be 'all', an int or a tuple of ints, got {axes!r}")
+            raise ValueError(f"axes must be {expected}; got {axes!r}")
         return (0, 1, 2)
-    if isinstance(axes, numbers.Integral) and not isinstance(axes, bool):
+    if _is_int(axes):
         axes = (axes,)
     try:
-        axes = tuple(int(a) for a in axes)
+        axes = tuple(axes)
     except TypeError:
-        raise ValueError(f"axes must be 'all', an int or a tuple of ints, got {axes!r}") from None
-    if not axes or any(a not in (0, 1, 2) for a in axes) or len(set(axes)) != len(axes):
-        raise ValueError(f"axes must be distinct values among 0, 1, 2, got {axes!r}")
-    return axes
+        raise ValueError(f"axes must be {expected}; got {axes!r}") from None
+    # int(0.7) would be 0: refuse anything that is not an integer rather than truncate it.
+    if not axes or not all(_is_int(a) and 0 <= a <= 2 for a in axes) or len(set(axes)) != len(axes):
+        raise ValueError(f"axes must be {expected}; got {axes!r}")
+    return tuple(int(a) for a in axes)
 
 
 def slice_positions(n_cells, step=1, offset=0):
@@ -56,6 +65,20 @@ def slice_positions(n_cells, step=1, offset=0):
     return np.arange(offset, n_cells, step)
 
 
+@validate_params(
+    {
+        "cubes": ["array-like"],
+        "axes": [
+            StrOptions({"all"}),
+            Interval(numbers.Integral, 0, 2, closed="both"),
+            "array-like",
+        ],
+        "step": [Interval(numbers.Integral, 1, None, closed="left")],
+        "offset": [Interval(numbers.Integral, 0, None, closed="left")],
+        "n_jobs": N_JOBS_CONSTRAINT,
+    },
+    prefer_skip_nested_validation=True,
+)
 def slice_cubes(cubes, axes="all", step=1, offset=0, n_jobs=None):
     """Cut every cube into 2-D slices along the given axes.
 
@@ -70,8 +93,8 @@ def slice_cubes(cubes, axes="all", step=1, offset=0, n_jobs=None):
 
     Parameters
     ----------
-    cubes : ndarray of shape (n_cubes, n, n, n)
-        Cubic boxes.
+    cubes : ndarray or CubeStack of shape (n_cubes, n, n, n)
+        Cubic boxes; a lazy :class:`~skcosmo21.datasets.CubeStack` is read one cube at a time.
     axes : "all", int or tuple of int, default="all"
         Axes to slice along.
     step : int, default=1
@@ -101,24 +124,26 @@ def slice_cubes(cubes, axes="all", step=1, offset=0, n_jobs=None):
     axes = _normalized_axes(axes)
     n_cubes, n = cubes.shape[0], cubes.shape[1]
     positions = slice_positions(n, step, offset)
-    if axes == (0,):
+    if axes == (0,) and isinstance(cubes, np.ndarray):
         # Basic slicing keeps a view; reshape copies only if the layout makes that necessary.
         return cubes[:, offset::step].reshape(n_cubes * len(positions), n, n)
     out = np.empty((n_cubes, len(axes), len(positions), n, n), dtype=cubes.dtype)
     selected = slice(offset, None, step)
 
     def copy_cube(c):
+        # One cube at a time: for a lazy CubeStack only this cube's file is mapped.
+        cube = cubes[c]
         for a, axis in enumerate(axes):
             target = out[c, a]
             if axis == 0:
-                target[...] = cubes[c, selected]
+                target[...] = cube[selected]
             elif axis == 1:
-                target[...] = np.moveaxis(cubes[c, :, selected], 1, 0)
+                target[...] = np.moveaxis(cube[:, selected], 1, 0)
             else:
                 # Row by row: each source row block (n, k) stays in cache while it is
                 # transposed, which is ~1.6x faster than one strided copy of the whole cube.
                 for i in range(n):
-                    target[:, i, :] = cubes[c, i, :, selected].T
+                    target[:, i, :] = cube[i, :, selected].T
 
     run_threaded(copy_cube, range(n_cubes), n_jobs)
     return out.reshape(n_cubes * len(axes) * len(positions), n, n)
@@ -170,11 +195,22 @@ class CubeSlicer(SampleExpanderMixin, NDTransformer):
     (12, 8, 8)
     >>> slicer.expand([7.0, 8.0, 9.0]).tolist()
     [7.0, 7.0, 7.0, 7.0, 8.0, 8.0, 8.0, 8.0, 9.0, 9.0, 9.0, 9.0]
-    >>> slicer.locations(3)[:2].tolist()
-    [(0, 0, 0), (0, 0, 4)]
+    >>> slicer.locations()["position"][:4].tolist()
+    [0, 4, 0, 4]
     """
 
     _sample_ndim = 3
+
+    _parameter_constraints = {
+        "axes": [
+            StrOptions({"all"}),
+            Interval(numbers.Integral, 0, 2, closed="both"),
+            "array-like",
+        ],
+        "step": [Interval(numbers.Integral, 1, None, closed="left")],
+        "offset": [Interval(numbers.Integral, 0, None, closed="left")],
+        "n_jobs": N_JOBS_CONSTRAINT,
+    }
 
     def __init__(self, axes="all", step=1, offset=0, n_jobs=None):
         self.axes = axes
@@ -196,16 +232,14 @@ class CubeSlicer(SampleExpanderMixin, NDTransformer):
         -------
         self : CubeSlicer
         """
+        self._validate_params()
+        axes = _normalized_axes(self.axes)
         X = self._check_cubes(X)
-        step_is_int = isinstance(self.step, numbers.Integral) and not isinstance(self.step, bool)
-        if not step_is_int or self.step < 1:
-            raise ValueError(f"step must be a positive integer, got {self.step!r}")
-        if isinstance(self.offset, bool) or not isinstance(self.offset, numbers.Integral):
-            raise ValueError(f"offset must be a non-negative integer, got {self.offset!r}")
-        self.axes_ = _normalized_axes(self.axes)
+        self.axes_ = axes
         self.n_cells_ = X.shape[1]
         self.positions_ = slice_positions(self.n_cells_, self.step, self.offset)
         self.n_outputs_per_sample_ = len(self.axes_) * len(self.positions_)
+        self.n_samples_fit_ = len(X)
         return self
 
     def transform(self, X):
@@ -228,29 +262,41 @@ class CubeSlicer(SampleExpanderMixin, NDTransformer):
             )
         return slice_cubes(X, self.axes_, self.step, self.offset, n_jobs=self.n_jobs)
 
-    def locations(self, n_cubes):
-        """Where each output slice comes from: cube index, axis and position.
+    def locations(self, n_cubes=None, *, pixel_size=None):
+        """Where each output slice comes from (cube, axis, position), on the cubes' grid.
 
         Parameters
         ----------
-        n_cubes : int
-            Number of cubes passed to :meth:`transform`.
+        n_cubes : int, default=None
+            Number of cubes passed to :meth:`transform`; the number seen in ``fit`` when None.
+        pixel_size : float, default=None
+            Side of a cube cell in Mpc (``box_size / n_cells``), carried by the table for the
+            steps that need it; None when unknown.
 
         Returns
         -------
-        locations : structured ndarray with fields ``cube``, ``axis``, ``position``
-            Aligned with :meth:`transform`'s output.
+        locations : SampleLocations
+            Fields ``cube``, ``axis``, ``position``, aligned with :meth:`transform`'s output;
+            ``n_cells``, ``sample_shape`` and ``pixel_size`` give the grid.
         """
         check_is_fitted(self)
+        n_cubes = self.n_samples_fit_ if n_cubes is None else n_cubes
+        if not _is_int(n_cubes) or n_cubes < 0:
+            raise ValueError(f"n_cubes must be a non-negative integer, got {n_cubes!r}")
         n_pos = len(self.positions_)
         table = np.empty(n_cubes * self.n_outputs_per_sample_, dtype=SLICE_LOCATION_DTYPE)
         table["cube"] = np.repeat(np.arange(n_cubes), self.n_outputs_per_sample_)
         table["axis"] = np.tile(np.repeat(self.axes_, n_pos), n_cubes)
         table["position"] = np.tile(self.positions_, n_cubes * len(self.axes_))
-        return table
+        return SampleLocations(
+            table,
+            n_cells=self.n_cells_,
+            sample_shape=(self.n_cells_, self.n_cells_),
+            pixel_size=pixel_size,
+        )
 
     def _check_cubes(self, X):
         X = check_sample_stack(X, 3)
         if not X.shape[1] == X.shape[2] == X.shape[3]:
             raise ValueError(f"cubes must be cubic (n, n, n); got cubes of shape {X.shape[1:]}")
-        return X
+        return check_min_side(X, "CubeSlicer", n_axes=3)

@@ -17,6 +17,9 @@ def test_labels_groups_and_locations_align(small_cubes):
     cube = data.locations["cube"]
     np.testing.assert_array_equal(data.y[:, 0], small_cubes.redshift[cube])
     np.testing.assert_array_equal(data.groups, small_cubes.realization[cube])
+    assert data.pixel_size == 3.0  # 48 Mpc / 16 cells, the same for slices and patches
+    assert (data.locations.n_cells, data.locations.sample_shape) == (16, (8, 8))
+    assert data.locations.pixel_size == data.pixel_size
     row = data.locations[17]
     expected = np.take(small_cubes.delta_T[row["cube"]], row["position"], axis=row["axis"])
     np.testing.assert_array_equal(
@@ -31,3 +34,11 @@ def test_errors_name_the_problem(small_cubes):
         make_slice_dataset(small_cubes, "redshift", field="xH")
     with pytest.raises(ValueError, match="one value per cube"):
         make_slice_dataset(small_cubes, "redshift", groups=[0, 1])
+
+
+def test_pixel_size_is_none_without_a_box_size(small_cubes):
+    cubes = {"delta_T": small_cubes.delta_T, "redshift": small_cubes.redshift}
+    data = make_slice_dataset(cubes, "redshift", CubeSlicer(axes=0, step=8), groups=None)
+    assert data.pixel_size is None
+    assert data.locations.pixel_size is None
+    assert data.groups is None

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from skcosmo21.preprocessing import PatchExtractor, extract_patches
+from skcosmo21.preprocessing import CubeSlicer, PatchExtractor, extract_patches
 
 
 def test_study_tiling_of_200_pixel_slices():
@@ -36,5 +36,28 @@ def test_patch_larger_than_image_and_shape_mismatch():
 def test_locations_from_count():
     patcher = PatchExtractor(patch_size=2).fit(np.zeros((3, 4, 4)))
     table = patcher.locations(3)
-    assert table.dtype.names == ("image", "row", "col")
+    assert table.fields == ("image", "row", "col")
+    assert table.n_cells is None
     assert table["image"].tolist() == [0] * 4 + [1] * 4 + [2] * 4
+
+
+def test_expand_refuses_values_of_the_wrong_length():
+    patcher = PatchExtractor(patch_size=4).fit(np.zeros((3, 8, 8)))
+    with pytest.raises(ValueError, match="3 samples were fitted, got 4 values"):
+        patcher.expand([0, 1, 2, 3])
+    assert len(patcher.expand([0, 1, 2])) == 12
+
+
+def test_locations_carry_the_grid_and_refuse_a_mismatch():
+    slicer = CubeSlicer(axes=0, step=8).fit(np.zeros((2, 16, 16, 16)))
+    slices = slicer.locations(pixel_size=2.0)
+    patches = PatchExtractor(patch_size=8, stride=4).fit(np.zeros((4, 16, 16))).locations(slices)
+    assert (patches.n_cells, patches.sample_shape, patches.pixel_size) == (16, (8, 8), 2.0)
+    assert len(patches) == len(slices) * 9
+    with pytest.raises(ValueError, match=r"samples of shape \(16, 16\).*images of shape \(8, 8\)"):
+        PatchExtractor(patch_size=4).fit(np.zeros((1, 8, 8))).locations(slices)
+    plain = PatchExtractor(patch_size=8).fit(np.zeros((1, 16, 16))).locations(slices.table)
+    assert isinstance(plain, np.ndarray)  # a plain table (e.g. of lightcone slices) stays plain
+    assert plain.dtype.names == ("cube", "axis", "position", "row", "col")
+    with pytest.raises(ValueError, match="locations of the images"):
+        PatchExtractor(patch_size=4).fit(np.zeros((1, 8, 8))).locations([1, 2])

@@ -45,3 +45,22 @@ def test_flatten_composes_with_pca_and_round_trips():
         flatten.transform(np.zeros((2, 5, 5)))
     with pytest.raises(ValueError, match="36 features"):
         flatten.inverse_transform(np.zeros((2, 35)))
+
+
+# scikit-learn's finiteness check sums the float32 input, and +3e38 - 3e38 warns on the way.
+@pytest.mark.filterwarnings("ignore:invalid value encountered in reduce:RuntimeWarning")
+@pytest.mark.parametrize("method", ["standard", "robust"])
+def test_float32_values_near_their_maximum_stay_finite(method):
+    # (X - center) overflowed float32 for values near 3e38 and returned inf.
+    images = np.full((4, 3, 3), -3e38, dtype=np.float32)
+    images[0] = 3e38
+    images[1, 0, 0] = 0.0
+    scaler = ImageStandardizer(method=method).fit(images)
+    scaled = scaler.transform(images)
+    assert scaled.dtype == np.float32
+    assert np.all(np.isfinite(scaled))
+    expected = (images.astype(np.float64) - scaler.center_) / scaler.scale_
+    np.testing.assert_allclose(scaled, expected, rtol=1e-5)
+    restored = scaler.inverse_transform(scaled)
+    assert np.all(np.isfinite(restored))
+    np.testing.assert_allclose(restored, images, rtol=1e-5, atol=1e33)

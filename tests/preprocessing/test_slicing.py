@@ -34,7 +34,7 @@ def test_locations_and_expand_match_transform(n_cubes, n, axes, step, n_jobs, da
     table = slicer.locations(n_cubes)
     labels = slicer.expand(np.arange(n_cubes) * 10)
     assert len(slices) == len(table) == len(labels) == n_cubes * slicer.n_outputs_per_sample_
-    for i, (cube, axis, position) in enumerate(table.tolist()):
+    for i, (cube, axis, position) in enumerate(table.table.tolist()):
         np.testing.assert_array_equal(slices[i], _cube_slice(cubes[cube], axis, position))
         assert labels[i] == cube * 10
 
@@ -42,7 +42,7 @@ def test_locations_and_expand_match_transform(n_cubes, n, axes, step, n_jobs, da
 @settings(max_examples=40, deadline=None)
 @given(
     n=st.integers(4, 10),
-    patch=st.integers(1, 4),
+    patch=st.integers(2, 4),
     stride=st.one_of(st.none(), st.integers(1, 5)),
     axes=axes_strategy,
     n_jobs=st.sampled_from([None, 2]),
@@ -56,8 +56,10 @@ def test_patch_locations_compose_with_slice_locations(n, patch, stride, axes, n_
     table = patcher.locations(slicer.locations(len(cubes)))
     groups = patcher.expand(slicer.expand(np.array([5, 6])))
     assert len(patches) == len(table) == len(groups)
-    assert table.dtype.names == ("cube", "axis", "position", "row", "col")
-    for i, (cube, axis, position, row, col) in enumerate(table.tolist()):
+    assert table.fields == ("cube", "axis", "position", "row", "col")
+    assert table.n_cells == n
+    assert table.sample_shape == (patch, patch)
+    for i, (cube, axis, position, row, col) in enumerate(table.table.tolist()):
         expected = _cube_slice(cubes[cube], axis, position)[row : row + patch, col : col + patch]
         np.testing.assert_array_equal(patches[i], expected)
         assert groups[i] == 5 + cube
@@ -120,3 +122,15 @@ def test_slice_cubes_order_is_cube_axis_position():
     np.testing.assert_array_equal(out[0], cubes[0, :, :, 0])
     np.testing.assert_array_equal(out[3], cubes[0, 0])
     np.testing.assert_array_equal(out[6], cubes[1, :, :, 0])
+
+
+def test_expand_refuses_values_of_the_wrong_length():
+    cubes = np.zeros((3, 8, 8, 8))
+    slicer = CubeSlicer(axes=0, step=4).fit(cubes)
+    with pytest.raises(ValueError, match="3 samples were fitted, got 2 values"):
+        slicer.expand([7.0, 8.0])
+    assert slicer.expand([7.0, 8.0, 9.0]).tolist() == [7.0, 7.0, 8.0, 8.0, 9.0, 9.0]
+    # Other cubes than those fitted: say how many.
+    assert slicer.expand([7.0, 8.0], n_samples=2).tolist() == [7.0, 7.0, 8.0, 8.0]
+    with pytest.raises(ValueError, match=r"5 samples are expected \(n_samples\), got 2"):
+        slicer.expand([7.0, 8.0], n_samples=5)

@@ -1,0 +1,215 @@
+"""The study end to end: data, every task and model under leave-one-realization-out, report."""
+
+import importlib.metadata
+import logging
+import os
+import pathlib
+import platform
+import time
+
+import joblib
+import numpy as np
+
+from ..utils import check_random_state_value, source_fingerprint
+from . import _data
+from ._config import DEFAULT, StudyConfig
+from ._data import StudyError
+from ._evaluation import evaluate, leave_one_realization_out
+from ._models import MODEL_NAMES, PATCH_MODELS, build_model
+from ._report import result_row, write_figures, write_tables
+
+logger = logging.getLogger("skcosmo21.run")
+
+
+def default_cache_dir():
+    """Cache folder for simulations and fold results: ``$XDG_CACHE_HOME/skcosmo21``.
+
+    ``~/.cache/skcosmo21`` when ``XDG_CACHE_HOME`` is not set.
+
+    Returns
+    -------
+    path : str
+    """
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "skcosmo21")
+
+
+def _probe_writable(path, what):
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        probe = path / ".write-test"
+        probe.write_text("ok")
+        probe.unlink()
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise StudyError(f"cannot write to {what} {str(path)!r}: {reason}") from None
+    return path
+
+
+def check_cache_dir(path):
+    """Create the cache folder if needed and check that it can be written; return it."""
+    return _probe_writable(pathlib.Path(path), "cache folder")
+
+
+def check_output_dir(path):
+    """Check, without creating anything, that the report folder can be made and written.
+
+    Returns
+    -------
+    path : pathlib.Path
+    """
+    path = pathlib.Path(path)
+    if path.exists() and not path.is_dir():
+        raise StudyError(f"cannot write to output folder {str(path)!r}: it is a file")
+    existing = path
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir():
+        raise StudyError(
+            f"cannot write to output folder {str(path)!r}: {str(existing)!r} is a file"
+        )
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise StudyError(f"cannot write to output folder {str(path)!r}: permission denied")
+    return path
+
+
+def package_versions(neural):
+    """Versions of the packages that made the results (TensorFlow's only when it was used)."""
+    names = ["numpy", "scipy", "scikit-learn", "joblib", "matplotlib"]
+    if neural:
+        names += ["tensorflow", "keras"]
+    versions = {"python": platform.python_version(), "platform": platform.platform()}
+    for name in names:
+        try:
+            versions[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            versions[name] = None
+    from .._version import __version__
+
+    versions["skcosmo21"] = __version__
+    versions["skcosmo21_source_fingerprint"] = source_fingerprint()
+    return versions
+
+
+def run_study(
+    config=DEFAULT,
+    *,
+    data=None,
+    output="skcosmo21-output",
+    n_jobs=1,
+    random_state=0,
+    cache_dir=None,
+    cube_transform=None,
+    command=None,
+):
+    """Run the study: every task and model under leave-one-realization-out, then the report.
+
+    Simulates the configured grid (or reads ``data``), checks that every task can run on it,
+    evaluates each model on each task with scikit-learn's ``LeaveOneGroupOut`` over the
+    realizations (no test image shares initial conditions with a training image), and writes
+    ``results.json``, ``results.csv`` and figures to ``output``. Simulations and every fold's
+    predictions are cached, so an interrupted run resumes where it stopped.
+
+    Parameters
+    ----------
+    config : StudyConfig, default=DEFAULT
+        Tasks, models, grid, slicing and training length.
+    data : list of str or path, default=None
+        21cmFAST boxes (anything :func:`~skcosmo21.datasets.load_21cmfast` reads) to use
+        instead of simulating ``config``'s grid.
+    output : str or path, default="skcosmo21-output"
+        Report folder; made after every check has passed.
+    n_jobs : int, default=1
+        Parallel workers of the simulation.
+    random_state : int, default=0
+        Seed of the simulation and of every model.
+    cache_dir : str or path, default=None
+        Cache of simulations and fold results; :func:`default_cache_dir` when None.
+    cube_transform : callable, default=None
+        Applied to the cube Bunch before any task sees it (e.g. an instrument's noise and
+        beam); identity when None. Its ``repr`` is recorded in ``results.json``.
+    command : list of str, default=None
+        The command line, recorded in ``results.json``.
+
+    Returns
+    -------
+    results : list of dict
+        One row per (task, model): mean and spread of the fold accuracies, the folds,
+        chance, per-class accuracy beside the classes' mean neutral fraction.
+    """
+    start = time.perf_counter()
+    if not isinstance(config, StudyConfig):
+        raise StudyError(f"config must be a StudyConfig, got {type(config).__name__}")
+    try:
+        check_random_state_value(random_state, caller_name="run_study")
+    except ValueError as error:
+        raise StudyError(str(error)) from None
+    if isinstance(random_state, np.random.RandomState):
+        raise StudyError("random_state must be an integer: results.json records it")
+    out = check_output_dir(output)
+    memory = joblib.Memory(str(check_cache_dir(cache_dir or default_cache_dir())), verbose=0)
+
+    if data is None:
+        cubes, source = _data.simulate_cubes(
+            config, random_state=random_state, n_jobs=n_jobs, memory=memory
+        )
+    else:
+        cubes, source = _data.read_cubes(data)
+    if cube_transform is not None:
+        cubes = cube_transform(cubes)
+        source["cube_transform"] = repr(cube_transform)
+    _data.check_tasks(cubes, config)
+    data_seconds = time.perf_counter() - start
+    logger.info("data ready after %.0f s", data_seconds)
+    out.mkdir(parents=True, exist_ok=True)
+
+    results, evaluations = [], {}
+    n_evaluations = sum(len(config.task_models(task)) for task in config.tasks)
+    logger.info(
+        "%d tasks, %d (task, model) evaluations, leave-one-realization-out; cached in %s",
+        len(config.tasks),
+        n_evaluations,
+        memory.location,
+    )
+    for task in config.tasks:
+        slices, patches, subset = _data.task_datasets(cubes, task, config)
+        for key in config.task_models(task):
+            task_start = time.perf_counter()
+            dataset = patches if key in PATCH_MODELS else slices
+            model = build_model(
+                key, config, task, pixel_size=dataset.pixel_size, random_state=random_state
+            )
+            label = f"task {task} | {MODEL_NAMES[key]}"
+            evaluation = evaluate(
+                model, leave_one_realization_out(dataset), memory=memory, label=label
+            )
+            row = result_row(task, key, evaluation, subset, time.perf_counter() - task_start)
+            row["folds"] = evaluation["folds"]
+            results.append(row)
+            evaluations[(task, key)] = evaluation
+            logger.info(
+                "%s: accuracy %.3f ± %.3f", label, row["accuracy_mean"], row["accuracy_std"]
+            )
+
+    logger.info("writing the report to %s", out)
+    report_start = time.perf_counter()
+    figures = write_figures(out, cubes, results, evaluations, config)
+    payload = {
+        "command": command,
+        "random_state": random_state,
+        "n_jobs": n_jobs,
+        "configuration": config.to_dict(),
+        "data": source,
+        "versions": package_versions(config.uses_networks),
+        "timings": {
+            "data_seconds": data_seconds,
+            "evaluation_seconds": sum(row["seconds"] for row in results),
+            "figures_seconds": time.perf_counter() - report_start,
+            "total_seconds": time.perf_counter() - start,
+        },
+        "figures": figures,
+        "results": results,
+    }
+    write_tables(out, payload)
+    logger.info("done in %.0f s", time.perf_counter() - start)
+    return results

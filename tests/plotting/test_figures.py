@@ -1,0 +1,89 @@
+"""The figures show the data they are given: checked on the drawn artists, not just drawn."""
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+from sklearn.metrics import confusion_matrix
+from sklearn.pipeline import make_pipeline
+
+from skcosmo21.plotting import (
+    plot_accuracy_vs_neutral_fraction,
+    plot_confusion_matrix,
+    plot_learning_curves,
+    plot_slice_grid,
+)
+from skcosmo21.preprocessing import ImageStandardizer
+
+
+def test_slice_grid_shows_one_slice_per_class_on_a_shared_scale(small_cubes):
+    select = small_cubes.realization == 1
+    fig = plot_slice_grid(small_cubes, by="escape_fraction", select=select, axis=2, position=3)
+    panels = [ax for ax in fig.axes if ax.images]
+    assert len(panels) == 2  # two escape fractions
+    for ax, value in zip(panels, [0.1, 0.3], strict=True):
+        cube = np.flatnonzero(select & (small_cubes.escape_fraction == value))[0]
+        np.testing.assert_array_equal(ax.images[0].get_array(), small_cubes.delta_T[cube][:, :, 3])
+        assert ax.get_title().startswith(f"$f_\\mathrm{{esc}}$ = {value:g}, $x_\\mathrm{{HI}}$")
+        assert ax.images[0].get_extent() == [0, 48.0, 0, 48.0]  # Mpc
+    assert len({ax.images[0].get_clim() for ax in panels}) == 1
+
+
+def test_slice_grid_draws_on_a_given_figure_and_names_bad_input(small_cubes):
+    fig = Figure()
+    assert plot_slice_grid(small_cubes, fig=fig) is fig
+    assert len(plt.get_fignums()) == 0  # no pyplot figure was made
+    with pytest.raises(ValueError, match="'temperature' is not in the cube data"):
+        plot_slice_grid(small_cubes, by="temperature")
+    with pytest.raises(ValueError, match="select leaves no cube"):
+        plot_slice_grid(small_cubes, select=np.zeros(len(small_cubes.redshift), bool))
+
+
+def test_confusion_matrix_values_and_neutral_fractions_on_both_axes():
+    y_true = np.array(["7.5", "7.5", "9.5", "9.5", "10", "10"])
+    y_pred = np.array(["7.5", "9.5", "9.5", "9.5", "10", "9.5"])
+    neutral = np.array([0.2, 0.4, 0.7, 0.7, 0.95, 0.95])
+    ax = plot_confusion_matrix(y_true, y_pred, neutral_fraction=neutral, title="task")
+    labels = ["7.5", "9.5", "10"]  # numerical, not string, order
+    expected = confusion_matrix(y_true, y_pred, labels=labels, normalize="true")
+    np.testing.assert_allclose(ax.images[0].get_array(), expected)
+    ticks = ["7.5 (0.30)", "9.5 (0.70)", "10 (0.95)"]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ticks
+    assert [t.get_text() for t in ax.get_xticklabels()] == ticks
+    assert ax.get_title() == "task"
+    with pytest.raises(ValueError, match="one output of a joint model at a time"):
+        plot_confusion_matrix(np.zeros((4, 2)), np.zeros((4, 2)))
+    with pytest.raises(ValueError, match="one value per sample"):
+        plot_confusion_matrix(y_true, y_pred, neutral_fraction=neutral[:3])
+
+
+def test_accuracy_vs_neutral_fraction_counts_joint_outputs_and_skips_unknown():
+    y_true = np.array([[7, 1], [7, 1], [8, 2], [8, 2], [9, 2]])
+    y_pred = np.array([[7, 1], [7, 2], [8, 2], [8, 2], [8, 2]])
+    neutral = np.array([0.1, 0.1, 0.6, 0.6, np.nan])
+    fig, ax = plt.subplots()
+    assert plot_accuracy_vs_neutral_fraction(y_true, y_pred, neutral, bins=2, ax=ax) is ax
+    np.testing.assert_allclose(ax.lines[0].get_xydata(), [[0.25, 0.5], [0.75, 1.0]])
+    with pytest.raises(ValueError, match="no finite value"):
+        plot_accuracy_vs_neutral_fraction([1], [1], [np.nan])
+
+
+class _Trained:
+    def __init__(self, history):
+        self.history_ = history
+
+    def fit(self, X, y=None):
+        return self
+
+
+def test_learning_curves_from_estimators_pipelines_and_dicts():
+    first = _Trained({"loss": [3.0, 2.0], "val_loss": [3.5, 2.5]})
+    second = make_pipeline(ImageStandardizer(), _Trained({"loss": [1.0, 0.5, 0.25]}))
+    ax = plot_learning_curves([first, second], labels=["dense", "cnn"])
+    assert [line.get_label() for line in ax.lines] == ["dense", "dense (validation)", "cnn"]
+    assert ax.lines[2].get_ydata().tolist() == [1.0, 0.5, 0.25]
+    assert ax.lines[0].get_xdata().tolist() == [1, 2]
+    with pytest.raises(ValueError, match="has no history_"):
+        plot_learning_curves(ImageStandardizer())
+    with pytest.raises(ValueError, match="has no 'accuracy'"):
+        plot_learning_curves(first, metric="accuracy")

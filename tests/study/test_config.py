@@ -1,0 +1,92 @@
+import json
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+
+from skcosmo21.study import (
+    DEFAULT,
+    MODEL_NAMES,
+    QUICK,
+    ConfigurationError,
+    build_model,
+    load_config,
+)
+
+
+def test_default_is_the_original_study():
+    assert DEFAULT.tasks == ("a", "b", "c", "d")
+    assert DEFAULT.models == tuple(MODEL_NAMES)
+    assert DEFAULT.redshifts == tuple(np.round(np.arange(7.0, 11.01, 0.25), 2))
+    assert DEFAULT.escape_fractions == (0.075, 0.1, 0.15, 0.2, 0.3)
+    assert (DEFAULT.n_realizations, DEFAULT.n_cells, DEFAULT.box_size) == (3, 64, 300.0)
+    assert (DEFAULT.slice_step, DEFAULT.patch_size, DEFAULT.pca_components) == (4, 32, 50)
+    assert (DEFAULT.epochs_dense, DEFAULT.epochs_autoencoder) == (15, 4)
+    assert DEFAULT.epochs_cnn == {"a": 40, "b": 40, "c": 20, "d": 20}
+    assert DEFAULT.boosting_iterations == 200
+    assert all(DEFAULT.task_models(task) == DEFAULT.models for task in "abcd")
+
+
+def test_quick_runs_every_task_and_every_model():
+    assert QUICK.tasks == ("a", "b", "c", "d")
+    run = {key for task in QUICK.tasks for key in QUICK.task_models(task)}
+    assert run == set(MODEL_NAMES)
+    assert QUICK.uses_networks
+
+
+def test_file_then_options_override_the_preset(tmp_path):
+    path = tmp_path / "study.toml"
+    path.write_text(
+        'tasks = ["a", "c"]\nmodels = ["one-point", "cnn"]\nslice_step = 2\n'
+        "[epochs_cnn]\na = 5\nb = 5\nc = 7\nd = 7\n"
+    )
+    config = load_config(path, base=QUICK)
+    assert config.tasks == ("a", "c")
+    assert config.epochs_cnn == {"a": 5, "b": 5, "c": 7, "d": 7}
+    assert config.n_cells == QUICK.n_cells  # not in the file: the preset's
+    config = config.replace(tasks="c", epochs_cnn=3)
+    assert (config.tasks, config.epochs_cnn["a"]) == (("c",), 3)
+    assert json.loads(json.dumps(config.to_dict()))["models"] == ["one-point", "cnn"]
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"tasks": ()}, "tasks must be a non-empty list"),
+        ({"tasks": ["a", "a"]}, "tasks lists a value twice"),
+        ({"redshifts": [7.0, "x"]}, "every value of redshifts must be a positive number"),
+        ({"box_size": -1}, "box_size must be a positive number"),
+        ({"epochs_cnn": {"a": 4}}, r"epochs_cnn gives no epochs for tasks \['b', 'c', 'd'\]"),
+        ({"epochs_cnn": {"e": 4}}, "epochs_cnn has unknown tasks"),
+        ({"patch_size": 2.5}, "patch_size must be a positive integer"),
+        ({"network_tasks": ["z"]}, "network_tasks must be a list among"),
+        ({"boxsize": 300}, "unknown configuration key 'boxsize'"),
+    ],
+)
+def test_bad_values_name_the_key_and_what_is_expected(changes, message):
+    with pytest.raises(ConfigurationError, match=message):
+        DEFAULT.replace(**changes)
+
+
+def test_network_tasks_restrict_only_the_networks():
+    config = DEFAULT.replace(network_tasks=["a"])
+    assert config.task_models("a") == DEFAULT.models
+    assert config.task_models("b") == ("pca", "power-spectrum", "one-point")
+    assert not DEFAULT.replace(network_tasks=[], tasks="a").uses_networks
+
+
+def test_models_are_built_with_the_study_hyperparameters():
+    # Every model builds, clones and carries the configuration's training length.
+    config = DEFAULT.replace(epochs_cnn={"a": 40, "b": 40, "c": 20, "d": 11})
+    for key in MODEL_NAMES:
+        model = clone(build_model(key, config, "d", pixel_size=4.6875, random_state=3))
+        assert model.steps
+    assert build_model("cnn", config, "d")[-1].epochs == 11
+    assert build_model("cnn", config, "a")[-1].epochs == 40
+    assert build_model("dense", config, "a")[-1].hidden_layer_sizes == (350,)
+    assert build_model("power-spectrum", config, "a", pixel_size=2.0)[0].pixel_size == 2.0
+    one_point = build_model("one-point", config, "d")
+    assert type(one_point[-1]).__name__ == "MultiOutputClassifier"
+    assert one_point[-1].estimator.max_iter == 200
+    with pytest.raises(ValueError, match="unknown model 'svm'"):
+        build_model("svm", config, "a")
