@@ -145,7 +145,7 @@ STUDY_BOX = dict(redshift=8.0, box_size=300.0, n_cells=64)
 @pytest.mark.parametrize(
     ("telescope", "observation"),
     [
-        ("SKA1-Low", dict(hours=1000.0, hours_per_day=5.0, integration_time=300.0, scan="track")),
+        ("SKA1-Low", dict(hours=200.0, hours_per_day=2.0, integration_time=300.0, scan="track")),
         ("HERA", dict(hours=600.0, hours_per_day=6.0, scan="drift")),
     ],
 )
@@ -163,7 +163,7 @@ def test_noise_matches_21cmsense_on_the_study_box(py21cmsense, telescope, observ
     # On 21cmSense's own dish-wide cells, per unit volume, a beam-wide field holds more
     # information than the box where the samples are uneven within a box cell: HERA's
     # redundant baselines sit on a few lattice points per cell (about 1.7 times the noise);
-    # SKA1-Low's coverage is smooth (within 2 % above the lowest bin, whose few modes the two
+    # SKA1-Low's coverage is smooth (within 5 % above the lowest bin, whose few modes the two
     # grids put on either side of its upper edge).
     beam_wide = compare_noise_with_21cmsense(
         telescope, **STUDY_BOX, **observation, n_realizations=16, uv_grid="21cmsense",
@@ -172,7 +172,7 @@ def test_noise_matches_21cmsense_on_the_study_box(py21cmsense, telescope, observ
     if telescope == "HERA":
         assert np.all((beam_wide.ratio > 1.5) & (beam_wide.ratio < 1.9)), beam_wide.ratio
     else:
-        assert np.all(np.abs(beam_wide.ratio[1:] - 1) < 0.02), beam_wide.ratio
+        assert np.all(np.abs(beam_wide.ratio[1:] - 1) < 0.05), beam_wide.ratio
         assert beam_wide.ratio[0] < 0.95
 
 
