@@ -168,9 +168,13 @@ def test_run_with_a_telescope_caches_each_observing_time_apart(tmp_path, caplog)
     assert [row["setting"] for row in first] == [
         "simulated maps",
         f"no noise, {wedge}",
-        f"SKA1-Low, 10 h, {wedge}",
-        f"SKA1-Low, 1000 h, {wedge}",
+        f"SKA1-Low, 10 h, {wedge}, Wiener-filtered",
+        f"SKA1-Low, 1000 h, {wedge}, Wiener-filtered",
     ]
+    assert [row["observation"]["noise_filter"] for row in first[1:]] == ["none", "wiener", "wiener"]
+    prior = report["wiener_signal_prior"]
+    assert prior["simulator_random_state"] != report["random_state"]
+    assert len(prior["power_per_shell_mK2Mpc3"]) > QUICK.n_cells // 2
     assert first[0]["observation"] is None
     assert [row["observation"]["hours"] for row in first[1:]] == [None, 10.0, 1000.0]
     assert [row["observation"]["resolution"] for row in first[1:]] == [None, "uv", "uv"]
@@ -194,9 +198,10 @@ def test_run_with_a_telescope_caches_each_observing_time_apart(tmp_path, caplog)
     with open(output / "results.csv", newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert len(rows) == 4 * n_folds
-    assert [(r["telescope"], r["hours"], r["wedge"]) for r in rows[::n_folds]] == [
+    assert [(r["telescope"], r["hours"], r["noise_filter"]) for r in rows[::n_folds]] == [
         ("", "", ""),
-        ("SKA1-Low", "", "horizon"),
-        ("SKA1-Low", "1000.0", "horizon"),
-        ("SKA1-Low", "100.0", "horizon"),
+        ("SKA1-Low", "", "none"),
+        ("SKA1-Low", "1000.0", "wiener"),
+        ("SKA1-Low", "100.0", "wiener"),
     ]
+    assert {r["wedge"] for r in rows[n_folds:]} == {"horizon"}

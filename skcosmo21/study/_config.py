@@ -202,6 +202,10 @@ class StudyConfig:
         Hours observed per day.
     scan : {"track", "drift"}, default="track"
         See :func:`~skcosmo21.observation.thermal_noise_model`.
+    noise_filter : {"wiener", "none"}, default="wiener"
+        Wiener-filter the observed cubes with their noise model and a signal prior from an
+        independent simulation before any model sees them (see
+        :mod:`skcosmo21.study._observing`), or leave them as observed.
 
     Examples
     --------
@@ -240,6 +244,7 @@ class StudyConfig:
     wedge: object = "horizon"
     hours_per_day: float = 6.0
     scan: str = "track"
+    noise_filter: str = "wiener"
 
     def __post_init__(self):
         checked = {
@@ -267,6 +272,7 @@ class StudyConfig:
             "wedge": _wedge("wedge", self.wedge),
             "hours_per_day": _positive_number("hours_per_day", self.hours_per_day),
             "scan": _one_of("scan", self.scan, ("track", "drift")),
+            "noise_filter": _one_of("noise_filter", self.noise_filter, ("wiener", "none")),
         }
         if checked["n_realizations"] < 2:
             raise ConfigurationError(

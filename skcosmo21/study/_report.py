@@ -29,7 +29,15 @@ CSV_COLUMNS = [
     "fit_seconds",
 ]
 #: Columns added to results.csv when the study observes: which setting each row is.
-OBSERVING_COLUMNS = ["setting", "telescope", "hours", "wedge", "hours_per_day", "scan"]
+OBSERVING_COLUMNS = [
+    "setting",
+    "telescope",
+    "hours",
+    "wedge",
+    "noise_filter",
+    "hours_per_day",
+    "scan",
+]
 
 
 def result_row(task, key, evaluation, cubes, seconds):

@@ -16,7 +16,14 @@ from ._config import DEFAULT, StudyConfig
 from ._data import StudyError
 from ._evaluation import evaluate, leave_one_realization_out
 from ._models import MODEL_NAMES, PATCH_MODELS, build_model
-from ._observing import check_observing, observe, observing_settings, setting_label
+from ._observing import (
+    check_observing,
+    observe,
+    observing_settings,
+    prior_seed,
+    setting_label,
+    signal_prior,
+)
 from ._report import result_row, write_figures, write_observing_figure, write_tables
 
 logger = logging.getLogger("skcosmo21.run")
@@ -174,6 +181,9 @@ def run_study(
     out.mkdir(parents=True, exist_ok=True)
 
     settings = [None, *observing_settings(config)]
+    prior = None
+    if any(s is not None and s["noise_filter"] == "wiener" for s in settings):
+        prior = signal_prior(cubes, random_state=random_state, memory=memory)
     results, evaluations, observations = [], {}, []
     n_evaluations = sum(len(config.task_models(task)) for task in config.tasks)
     logger.info(
@@ -185,7 +195,7 @@ def run_study(
         memory.location,
     )
     for setting in settings:
-        seen = observe(cubes, setting, random_state=random_state)
+        seen = observe(cubes, setting, random_state=random_state, signal_power=prior)
         if setting is not None:
             observations.append({"setting": setting_label(setting), **seen.observation})
         rows, found = _evaluate_tasks(seen, config, memory, random_state, setting)
@@ -218,6 +228,11 @@ def run_study(
     }
     if config.observing:
         payload["observations"] = observations
+        if prior is not None:
+            payload["wiener_signal_prior"] = {
+                "simulator_random_state": prior_seed(random_state),
+                "power_per_shell_mK2Mpc3": prior,
+            }
     write_tables(out, payload, observing=config.observing)
     logger.info("done in %.0f s", time.perf_counter() - start)
     return results

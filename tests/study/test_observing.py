@@ -4,9 +4,16 @@ The end-to-end run (CLI, fold cache per observing time) is in tests/test_main_jo
 """
 
 import numpy as np
+import pytest
 
 from skcosmo21.study import QUICK
-from skcosmo21.study._observing import observe, observing_settings, setting_label
+from skcosmo21.study._observing import (
+    observe,
+    observing_settings,
+    prior_seed,
+    setting_label,
+    signal_prior,
+)
 from skcosmo21.study._report import observing_figure
 
 WEDGE = "mean and horizon wedge removed"
@@ -21,7 +28,10 @@ def test_settings_are_the_reference_then_each_observing_time():
     assert [s["hours"] for s in timed] == [100.0, 10.0]
     assert all(s["resolution"] == "uv" and s["scan"] == "drift" for s in timed)
     assert setting_label(reference) == "no noise, mean and 30° wedge removed"
-    assert setting_label(timed[1]) == "HERA, 10 h, mean and 30° wedge removed"
+    assert setting_label(timed[1]) == "HERA, 10 h, mean and 30° wedge removed, Wiener-filtered"
+    assert reference["noise_filter"] == "none"  # nothing to filter without noise
+    unfiltered = observing_settings(config.replace(noise_filter="none"))[1]
+    assert setting_label(unfiltered) == "HERA, 100 h, mean and 30° wedge removed"
     assert setting_label(None) == "simulated maps"
 
 
@@ -87,3 +97,33 @@ def test_figure_draws_the_best_baseline_at_the_longest_time_and_the_cnn():
     assert levels[(curves[0].get_color(), ":")] == 0.99
     assert levels[(curves[1].get_color(), "--")] == 0.9
     assert "task b" in ax.get_title()
+
+
+def test_wiener_filter_brings_the_observed_maps_closer_to_the_noiseless_ones(small_cubes):
+    pytest.importorskip("py21cmsense")
+    config = QUICK.replace(telescope="HERA", hours=[300.0], wedge="none", scan="drift")
+    _, setting = observing_settings(config)
+    raw = observe(small_cubes, {**setting, "noise_filter": "none"}, random_state=0)
+    noiseless = observe(small_cubes, {**setting, "hours": None}, random_state=0)
+    prior = signal_prior(small_cubes, random_state=0)
+    filtered = observe(small_cubes, setting, random_state=0, signal_power=prior)
+    assert filtered.observation["noise_filter"] == "wiener"
+    assert filtered.delta_T.dtype == raw.delta_T.dtype
+    # The minimum-variance estimate: closer to the noiseless maps than the raw observation.
+    error_raw = np.mean((raw.delta_T - noiseless.delta_T) ** 2)
+    error_filtered = np.mean((filtered.delta_T - noiseless.delta_T) ** 2)
+    assert error_filtered < 0.5 * error_raw
+    # Unmeasured modes stay unmeasured, measured ones are weighted in [0, 1].
+    modes_raw = np.fft.rfftn(raw.delta_T[0])
+    ratio = np.abs(np.fft.rfftn(filtered.delta_T[0])) / np.maximum(np.abs(modes_raw), 1e-12)
+    assert np.all(ratio[np.abs(modes_raw) > 1e-3] <= 1 + 1e-4)
+    # With a negligible noise the filter keeps every measured mode as it is.
+    deep = {**setting, "hours": 1e16}
+    kept = observe(small_cubes, deep, random_state=0, signal_power=prior).delta_T
+    unfiltered = observe(small_cubes, {**deep, "noise_filter": "none"}, random_state=0).delta_T
+    np.testing.assert_allclose(kept, unfiltered, atol=1e-3 * small_cubes.delta_T.std())
+
+
+def test_the_prior_is_an_independent_simulation():
+    assert prior_seed(0) != 0
+    assert prior_seed(0) == prior_seed(0) != prior_seed(1)
