@@ -237,6 +237,7 @@ if __name__ == "__main__":
     result = main()
     out = HERE / "results"
     out.mkdir(exist_ok=True)
-    name = "bench_observed_study_quick.json" if "--quick" in sys.argv else "bench_observed_study.json"
+    quick = "--quick" in sys.argv
+    name = "bench_observed_study_quick.json" if quick else "bench_observed_study.json"
     (out / name).write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=2))

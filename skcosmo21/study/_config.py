@@ -205,7 +205,7 @@ class StudyConfig:
     noise_filter : {"wiener", "none"}, default="wiener"
         Wiener-filter the observed cubes with their noise model and a signal prior from an
         independent simulation before any model sees them (see
-        :mod:`skcosmo21.study._observing`), or leave them as observed.
+        :doc:`/user_guide/observing`), or leave them as observed.
 
     Examples
     --------
