@@ -24,7 +24,9 @@ accuracy:
    the error of one box's power (sample variance and noise), from the same S/N per k.
 
 ``--diagnostics-only`` skips the study and writes only these (minutes, not hours) to
-benchmarks/results/bench_observed_study_diagnostics_<wedge>.json.
+benchmarks/results/bench_observed_study_diagnostics_<wedge>.json. ``--plan`` runs only the
+settings and tasks it names, in its order, and writes
+benchmarks/results/bench_observed_study_partial_<wedge>.json (no report, no figure).
 
 Prints JSON and writes benchmarks/results/bench_observed_study.json (with every result row),
 the study's report under benchmarks/results/observed_study/ and its figure as
@@ -61,6 +63,11 @@ def _arguments(argv):
     parser.add_argument("--quick", action="store_true", help="the QUICK grid: a smoke run")
     parser.add_argument("--output", default=str(REPORT))
     parser.add_argument(
+        "--plan",
+        help="only these settings and tasks, in this order, e.g. '1000:b,d;reference:b;"
+        "simulated:b' (observing times in hours); no report. Folds go to the same cache",
+    )
+    parser.add_argument(
         "--diagnostics-only",
         action="store_true",
         help="skip the study: only what bounds the accuracy (S/N per k, class separation)",
@@ -79,6 +86,38 @@ def _config(args):
         hours=args.hours,
         wedge=args.wedge,
     )
+
+
+def run_plan(config, plan, random_state):
+    """Evaluate the settings and tasks of ``plan`` in its order (what run_study does per setting).
+
+    For a partial run on a loaded machine: the most telling settings first. The folds share
+    run_study's cache, so a later full run reuses them.
+    """
+    import joblib
+
+    from skcosmo21.study._data import simulate_cubes
+    from skcosmo21.study._observing import observe, signal_prior
+    from skcosmo21.study._run import _evaluate_tasks, check_cache_dir, default_cache_dir
+
+    memory = joblib.Memory(str(check_cache_dir(default_cache_dir())), verbose=0)
+    cubes, _ = simulate_cubes(config, random_state=random_state, memory=memory)
+    prior = signal_prior(cubes, random_state=random_state, memory=memory)
+    reference, *timed = _settings(config)
+    settings = {"simulated": None, "reference": reference}
+    settings.update({f"{s['hours']:g}": s for s in timed})
+    rows = []
+    for item in plan.split(";"):
+        key, tasks = item.split(":")
+        if key not in settings:
+            raise SystemExit(f"--plan: unknown setting {key!r}, expected one of {list(settings)}")
+        seen = observe(cubes, settings[key], random_state=random_state, signal_power=prior)
+        found, _ = _evaluate_tasks(
+            seen, config.replace(tasks=tasks), memory, random_state, settings[key]
+        )
+        rows += found
+        del seen
+    return rows
 
 
 def _summary(row):
@@ -310,7 +349,9 @@ def main(argv=None):
     config = _config(args)
     start = time.perf_counter()
     results = []
-    if not args.diagnostics_only:
+    if args.plan:
+        results = run_plan(config, args.plan, args.random_state)
+    elif not args.diagnostics_only:
         results = run_study(config, output=args.output, random_state=args.random_state)
     study_seconds = time.perf_counter() - start
 
@@ -322,13 +363,15 @@ def main(argv=None):
     cubes, _ = simulate_cubes(config, random_state=args.random_state, memory=memory)
     prior = signal_prior(cubes, random_state=args.random_state, memory=memory)
     start = time.perf_counter()
-    diagnostics = {
-        "signal_to_noise_per_k": signal_to_noise(cubes, config),
-        "class_separation": class_separation(cubes, config),
-        "what_survives": what_survives(cubes, config, args.random_state, prior),
-    }
+    diagnostics = None  # --plan: see --diagnostics-only
+    if not args.plan:
+        diagnostics = {
+            "signal_to_noise_per_k": signal_to_noise(cubes, config),
+            "class_separation": class_separation(cubes, config),
+            "what_survives": what_survives(cubes, config, args.random_state, prior),
+        }
     figure = pathlib.Path(args.output) / "accuracy_vs_observing_time.png"
-    if not (args.quick or args.diagnostics_only):
+    if not (args.quick or args.diagnostics_only or args.plan):
         shutil.copyfile(figure, HERE / "figures" / "observed_study_accuracy.png")
     return {
         "machine": machine(),
@@ -349,6 +392,8 @@ if __name__ == "__main__":
     name = "bench_observed_study"
     if "--diagnostics-only" in sys.argv:
         name += "_diagnostics_" + _arguments(sys.argv[1:]).wedge
+    elif any(a.startswith("--plan") for a in sys.argv):
+        name += "_partial_" + _arguments(sys.argv[1:]).wedge
     if "--quick" in sys.argv:
         name += "_quick"
     name += ".json"
