@@ -26,7 +26,7 @@ accuracy:
 ``--diagnostics-only`` skips the study and writes only these (minutes, not hours) to
 benchmarks/results/bench_observed_study_diagnostics_<wedge>.json. ``--plan`` runs only the
 settings and tasks it names, in its order, and writes
-benchmarks/results/bench_observed_study_partial_<wedge>.json (no report, no figure).
+benchmarks/results/bench_observed_study_partial_<wedge>_<models>.json (no report, no figure).
 
 Prints JSON and writes benchmarks/results/bench_observed_study.json (with every result row),
 the study's report under benchmarks/results/observed_study/ and its figure as
@@ -393,7 +393,8 @@ if __name__ == "__main__":
     if "--diagnostics-only" in sys.argv:
         name += "_diagnostics_" + _arguments(sys.argv[1:]).wedge
     elif any(a.startswith("--plan") for a in sys.argv):
-        name += "_partial_" + _arguments(sys.argv[1:]).wedge
+        parsed = _arguments(sys.argv[1:])
+        name += f"_partial_{parsed.wedge}_{parsed.models.replace(',', '-')}"
     if "--quick" in sys.argv:
         name += "_quick"
     name += ".json"
