@@ -65,7 +65,7 @@ def _arguments(argv):
     parser.add_argument(
         "--plan",
         help="only these settings and tasks, in this order, e.g. '1000:b,d;reference:b;"
-        "simulated:b' (observing times in hours); no report. Folds go to the same cache",
+        "simulated:b' (observing times in hours); no report; folds in run_study's cache",
     )
     parser.add_argument(
         "--diagnostics-only",
@@ -92,7 +92,8 @@ def run_plan(config, plan, random_state):
     """Evaluate the settings and tasks of ``plan`` in its order (what run_study does per setting).
 
     For a partial run on a loaded machine: the most telling settings first. The folds share
-    run_study's cache, so a later full run reuses them.
+    run_study's cache, so a later full run of the same source reuses them (the cache key holds
+    the package's source fingerprint: any change of the code retrains).
     """
     import joblib
 
