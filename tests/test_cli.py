@@ -152,3 +152,16 @@ def test_subpackages_load_lazily():
         skcosmo21.not_a_subpackage  # noqa: B018
     assert json.dumps(sorted(dir(skcosmo21)))
     assert "study" in dir(skcosmo21)
+
+
+def test_test_data_is_checked_before_work(tmp_path, capsys, data_dir):
+    missing = tmp_path / "no-such-boxes"
+    line = _checked_before_work(["--test-data", str(missing)], tmp_path, capsys)
+    assert f"--test-data {missing}: no such file or folder" in line
+    boxes = str(data_dir / "21cmfast-boxes" / "h5")
+    line = _checked_before_work(["--test-data", boxes, "--data", boxes], tmp_path, capsys)
+    assert "which --data replaces: give one of them" in line
+    # Real boxes of another grid than the study's (--quick: 16³ cells over 64 Mpc).
+    line = _checked_before_work(["--test-data", boxes, "--models", "pca"], tmp_path, capsys)
+    assert "the test data are 32³ cells over 48 Mpc but the study simulates 16³" in line
+    assert "set n_cells = 32 and box_size = 48 (--config)" in line

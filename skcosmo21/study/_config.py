@@ -8,6 +8,8 @@ then command-line options, each overriding the one before.
 import dataclasses
 import math
 import numbers
+import os
+import pathlib
 import tomllib
 
 from ._models import MODEL_NAMES, NEURAL_MODELS
@@ -77,6 +79,22 @@ def _choices(name, values, allowed, allow_empty=False):
     return values
 
 
+def _paths(name, values):
+    """One path or a list of them, as a tuple of strings (empty: none)."""
+    if isinstance(values, (str, os.PathLike)):
+        values = [values]
+    if isinstance(values, (bytes, numbers.Number)) or not hasattr(values, "__iter__"):
+        raise ConfigurationError(f"{name} must be a path or a list of paths, got {values!r}")
+    values = tuple(values)
+    for value in values:
+        if not isinstance(value, (str, os.PathLike)) or not str(value):
+            raise ConfigurationError(f"{name} must be a path or a list of paths, got {value!r}")
+    values = tuple(os.fspath(value) for value in values)
+    if len(set(values)) != len(values):
+        raise ConfigurationError(f"{name} lists a path twice: {list(values)}")
+    return values
+
+
 def _epochs_per_task(name, value):
     if isinstance(value, dict):
         unknown = sorted(set(value) - set(TASKS))
@@ -130,6 +148,13 @@ class StudyConfig:
     epochs_cnn : int or dict
         Training epochs of the CNNs, one number or one per task; 40 for tasks a and b, 20 for
         c and d (five times the slices, so half the epochs is still more steps).
+    test_data : tuple of str, default=()
+        Real 21cmFAST boxes (anything :func:`~skcosmo21.datasets.load_21cmfast` reads) to
+        test the models trained on the simulator on: every task then runs three protocols,
+        sim→sim, sim→real and real→real (see :func:`~skcosmo21.study.run_study`). Their
+        grid must be the configured one (``n_cells``, ``box_size``), their redshifts and
+        escape fractions among ``redshifts`` and ``escape_fractions``; the simulated grid is
+        restricted to theirs. In a TOML file, relative paths start from the file's folder.
 
     Examples
     --------
@@ -163,6 +188,7 @@ class StudyConfig:
     epochs_cnn: dict = dataclasses.field(
         default_factory=lambda: {"a": 40, "b": 40, "c": 20, "d": 20}
     )
+    test_data: tuple = ()
 
     def __post_init__(self):
         checked = {
@@ -185,6 +211,7 @@ class StudyConfig:
             "epochs_dense": _positive_int("epochs_dense", self.epochs_dense),
             "epochs_autoencoder": _positive_int("epochs_autoencoder", self.epochs_autoencoder),
             "epochs_cnn": _epochs_per_task("epochs_cnn", self.epochs_cnn),
+            "test_data": _paths("test_data", self.test_data),
         }
         if checked["n_realizations"] < 2:
             raise ConfigurationError(
@@ -260,7 +287,8 @@ def load_config(path, base=DEFAULT):
     r"""Read a study configuration from a TOML file, over a preset.
 
     The file holds top-level keys of :class:`StudyConfig`; keys it does not name keep the
-    preset's values. ``epochs_cnn`` may be one number or a table with one per task.
+    preset's values. ``epochs_cnn`` may be one number or a table with one per task;
+    ``test_data`` one path or a list, relative to the file's folder.
 
     Parameters
     ----------
@@ -293,6 +321,13 @@ def load_config(path, base=DEFAULT):
         raise ConfigurationError(
             f"configuration {str(path)!r} is not valid TOML: {error}"
         ) from None
+    if "test_data" in table:
+        # Paths in the file are relative to the file, wherever the command runs.
+        folder = pathlib.Path(path).parent
+        given = table["test_data"]
+        given = [given] if isinstance(given, str) else given
+        if isinstance(given, list) and all(isinstance(item, str) for item in given):
+            table["test_data"] = [str(folder / item) for item in given]
     try:
         return base.replace(**table)
     except ConfigurationError as error:

@@ -15,6 +15,7 @@ import numpy as np
 
 from ._config import STUDY_FIGURES, TARGETS, TASK_TARGETS, TASKS
 from ._models import MODEL_NAMES
+from ._sim_to_real import PROTOCOLS
 
 #: Columns of results.csv: one row per task, model and fold.
 CSV_COLUMNS = [
@@ -28,6 +29,8 @@ CSV_COLUMNS = [
     "accuracy_escape_fraction",
     "fit_seconds",
 ]
+#: Columns that start results.csv with test data: which protocol each row is.
+PROTOCOL_COLUMNS = ["protocol", "train_data", "test_data"]
 
 
 def result_row(task, key, evaluation, cubes, seconds):
@@ -82,6 +85,9 @@ def per_class(evaluation):
 def format_table(results):
     """Plain-text table of accuracy per task and model, with chance, target and the study.
 
+    Rows of several protocols (with test data) are printed in one block per protocol,
+    sim→sim, sim→real, real→real, under its name.
+
     Parameters
     ----------
     results : list of dict
@@ -92,7 +98,11 @@ def format_table(results):
     table : str
     """
     lines = [f"{'task':<5}{'model':<42}{'accuracy':>18}{'chance':>9}{'target':>8}   study"]
-    for row in results:
+    protocol = None
+    for row in sorted(results, key=_protocol_order):
+        if row.get("protocol", protocol) != protocol:
+            protocol = row["protocol"]
+            lines.append(f"-- {PROTOCOLS[protocol]}")
         accuracy = f"{row['accuracy_mean']:.3f} ± {row['accuracy_std']:.3f}"
         extra = ""
         if "accuracy_redshift" in row and "accuracy_escape_fraction" in row:
@@ -105,6 +115,12 @@ def format_table(results):
             f"{row['target']:>8.2f}   {row['study']}{extra}"
         )
     return "\n".join(lines)
+
+
+def _protocol_order(row):
+    """Rows of one protocol together, in the order of PROTOCOLS; the rest keep their order."""
+    protocol = row.get("protocol")
+    return list(PROTOCOLS).index(protocol) if protocol in PROTOCOLS else -1
 
 
 def _json_safe(value):
@@ -134,15 +150,21 @@ def write_atomically(path, text):
         raise
 
 
-def write_tables(out, payload):
-    """results.json (everything) and results.csv (one row per task, model and fold)."""
+def write_tables(out, payload, protocols=False):
+    """results.json (everything) and results.csv (one row per task, model and fold).
+
+    With ``protocols`` (test data), results.csv starts with each row's protocol and the data
+    it trained and was tested on.
+    """
     write_atomically(out / "results.json", json.dumps(_json_safe(payload), indent=2) + "\n")
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, extrasaction="ignore")
+    columns = PROTOCOL_COLUMNS + CSV_COLUMNS if protocols else CSV_COLUMNS
+    writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore")
     writer.writeheader()
     for row in payload["results"]:
+        origin = {column: row[column] for column in PROTOCOL_COLUMNS} if protocols else {}
         for fold in row["folds"]:
-            line = {"task": row["task"], "model": row["model"], **fold}
+            line = {**origin, "task": row["task"], "model": row["model"], **fold}
             for target, accuracy in zip(
                 TASK_TARGETS[row["task"]], fold.get("output_accuracies", []), strict=False
             ):
@@ -155,12 +177,13 @@ def _save(fig, path):
     fig.savefig(path, dpi=100)
 
 
-def write_figures(out, cubes, results, evaluations, config):
+def write_figures(out, cubes, results, evaluations, config, title_prefix=""):
     """The report's figures; returns the names of the files written.
 
     Example slices per redshift, the confusion matrix of each task's best model with the
     classes' neutral fractions, learning curves of the networks' last folds, and accuracy
-    against neutral fraction of the best model on the broadest task.
+    against neutral fraction of the best model on the broadest task. ``title_prefix`` names
+    the protocol of ``results`` in the titles of the figures drawn from them.
     """
     from matplotlib.figure import Figure
 
@@ -197,7 +220,7 @@ def write_figures(out, cubes, results, evaluations, config):
             y_pred,
             neutral_fraction=neutral if np.isfinite(neutral).any() else None,
             ax=fig.subplots(),
-            title=f"task {task}: {TASKS[task]}\nbest model: {best['model']} "
+            title=f"{title_prefix}task {task}: {TASKS[task]}\nbest model: {best['model']} "
             f"({best['accuracy_mean']:.2f})",
         )
         _save(fig, out / f"confusion_task_{task}.png")
@@ -234,7 +257,20 @@ def write_figures(out, cubes, results, evaluations, config):
             label=best["model"],
             ax=fig.subplots(),
         )
-        ax.set_title(f"task {broadest}: {TASKS[broadest]}", fontsize=9)
+        ax.set_title(f"{title_prefix}task {broadest}: {TASKS[broadest]}", fontsize=9)
         _save(fig, out / "accuracy_vs_neutral_fraction.png")
         written.append("accuracy_vs_neutral_fraction.png")
     return written
+
+
+def write_sim_vs_real_figure(out, results):
+    """sim_vs_real.png: every protocol's accuracy per task and model; returns the name."""
+    from matplotlib.figure import Figure
+
+    from ..plotting import plot_sim_vs_real
+
+    tasks = list(dict.fromkeys(row["task"] for row in results))
+    fig = Figure(figsize=(4.5 * len(tasks), 4.5), layout="constrained")
+    plot_sim_vs_real(results, fig=fig)
+    _save(fig, out / "sim_vs_real.png")
+    return "sim_vs_real.png"

@@ -90,3 +90,19 @@ def test_models_are_built_with_the_study_hyperparameters():
     assert one_point[-1].estimator.max_iter == 200
     with pytest.raises(ValueError, match="unknown model 'svm'"):
         build_model("svm", config, "a")
+
+
+def test_test_data_paths_in_a_file_start_from_its_folder(tmp_path):
+    folder = tmp_path / "studies"
+    folder.mkdir()
+    path = folder / "study.toml"
+    path.write_text('test_data = ["boxes/seed1", "/data/seed2"]\n')
+    config = load_config(path, base=QUICK)
+    assert config.test_data == (str(folder / "boxes" / "seed1"), "/data/seed2")
+    path.write_text('test_data = "boxes"\n')
+    assert load_config(path, base=QUICK).test_data == (str(folder / "boxes"),)
+    assert QUICK.test_data == ()
+    with pytest.raises(ConfigurationError, match="test_data must be a path or a list of paths"):
+        QUICK.replace(test_data=[3])
+    with pytest.raises(ConfigurationError, match="test_data lists a path twice"):
+        QUICK.replace(test_data=["a", "a"])
