@@ -51,14 +51,18 @@ def test_trained_on_the_simulator_tested_on_real_boxes(real_boxes, tmp_path, mon
     output = tmp_path / "report"
     # The boosted trees' OpenMP threads only slow down fits of a few dozen images.
     with threadpool_limits(limits=1):
+        # One task: the gallery example (examples/plot_sim_to_real.py) runs all four.
         results = run_study(
-            CONFIG, test_data=real_boxes, output=output, cache_dir=tmp_path / "cache"
+            CONFIG.replace(tasks=["d"]),
+            test_data=real_boxes,
+            output=output,
+            cache_dir=tmp_path / "cache",
         )
 
     protocols = [(row["task"], row["model_key"], row["protocol"]) for row in results]
     assert protocols == [
         (task, key, protocol)
-        for task in "ad"
+        for task in "d"
         for key in ("one-point", "power-spectrum")
         for protocol in PROTOCOLS
     ]
@@ -96,7 +100,7 @@ def test_trained_on_the_simulator_tested_on_real_boxes(real_boxes, tmp_path, mon
         else:
             assert label.startswith("sim→sim"), label
             assert not seen, label
-    assert len(trained) == 2 * 2 * (2 + 2)  # two sim→sim folds, two real→real folds
+    assert len(trained) == 2 * (2 + 2)  # two models: two sim→sim folds, two real→real folds
 
     report = json.loads((output / "results.json").read_text())
     arguments = report["data"]["arguments"]
