@@ -107,7 +107,7 @@ def test_overlapping_patches_never_straddle_the_gap(small_cubes):
 def test_geometry_that_does_not_cover_the_data_cannot_be_built():
     table = np.zeros(2, dtype=[("cube", int), ("axis", int), ("position", int)])
     table["position"] = [3, 12]
-    with pytest.raises(ValueError, match="outside cubes of side n_cells=8"):
+    with pytest.raises(ValueError, match=r"positions must lie in \[0, n_cells=8\)"):
         SampleLocations(table, n_cells=8, sample_shape=(8, 8))
     with pytest.raises(ValueError, match="sample_shape"):
         SampleLocations(table, n_cells=16, sample_shape=(8, 8))
