@@ -76,10 +76,12 @@ def check_sample_stack(X, sample_ndim, name="X"):
     X = check_numeric_array(X, name, ndim_hint=f", a stack of {kind}")
     if X.ndim != sample_ndim + 1:
         raise ValueError(f"{name} must be a stack of {kind}; got an array of shape {X.shape}")
+    # float32 and float64 are kept; anything else (integers, booleans) becomes float64, which
+    # holds every int32 exactly (float32 would round integers above 2**24).
     X = check_array(
         X,
         allow_nd=True,
-        dtype=(np.float32, np.float64),
+        dtype=(np.float64, np.float32),
         ensure_2d=False,
         ensure_all_finite=False,
         input_name=name,

@@ -162,7 +162,8 @@ def equivalent(a, b, rtol=1e-12, atol=0.0):
         for key in a:
             equivalent(a[key], b[key], rtol, atol)
         return
-    if isinstance(a, list | tuple) and not (a and isinstance(a[0], int | float)):
+    scalars = (int, float, np.number, np.bool_)
+    if isinstance(a, list | tuple) and not all(isinstance(v, scalars) for v in a):
         assert len(a) == len(b), f"lengths differ: {len(a)} != {len(b)}"
         for x, y in zip(a, b, strict=True):
             equivalent(x, y, rtol, atol)

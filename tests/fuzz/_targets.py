@@ -46,6 +46,8 @@ class Target:
     rtol : float, default=1e-5
         Tolerance of the comparison with the plain equivalent (float32 input is computed in
         float32).
+    key : callable, optional
+        What of a result is compared with the plain equivalent's (all of it when None).
     """
 
     name: str
@@ -55,6 +57,7 @@ class Target:
     check: Callable[[Any, dict], None] | None = None
     names: dict = field(default_factory=dict)
     rtol: float = 1e-5
+    key: Callable[[Any], Any] | None = None
 
     def __repr__(self):
         return f"Target({self.name})"
@@ -91,7 +94,8 @@ class Target:
                 self.check(result, kwargs)
             if value.plain is not NO_PLAIN:
                 reference = self.call(**{**base, parameter: value.plain})
-                _close(result, reference, self.rtol)
+                key = self.key or (lambda r: r)
+                _close(key(result), key(reference), self.rtol)
 
         return run_case(
             lambda: self.call(**kwargs),

@@ -135,7 +135,7 @@ def test_bad_locations_and_sizes_are_refused():
         SpatialBlockKFold(locations.table)
     with pytest.raises(ValueError, match="gap"):
         SpatialBlockKFold(locations, gap=-1)
-    with pytest.raises(ValueError, match="X has 4 samples but the splitter's locations describe 8"):
+    with pytest.raises(ValueError, match=r"X must have one sample per location \(8\), got 4"):
         list(SpatialBlockKFold(locations).split(np.zeros(4)))
     images = PatchExtractor(patch_size=4).fit(np.zeros((2, 8, 8))).locations()
     with pytest.raises(ValueError, match="slices of cubes"):
