@@ -48,6 +48,8 @@ def reference_power(X, edges, pixel_size=None, log=True, include_moments=False):
     squared = np.abs(np.fft.fft2(centred)) ** 2
     k_axis = 2 * np.pi * np.fft.fftfreq(n, d=pixel)
     k = np.hypot(k_axis[:, None], k_axis[None, :])
+    for edge in edges:  # a mode on an edge (to rounding) belongs to the bin above it
+        k[np.isclose(k, edge, rtol=1e-9, atol=0)] = edge
     index = np.searchsorted(edges, k, side="right") - 1
     index[k == edges[-1]] = len(edges) - 2
     power = (
