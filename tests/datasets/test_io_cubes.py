@@ -98,12 +98,14 @@ def test_a_write_past_the_file_size_limit_keeps_the_old_file(tmp_path, cubes):
 
 def test_reserved_and_colliding_keys_are_errors(tmp_path, cubes):
     # Today: a key named __metadata__ is dropped, and a metadata key replaces an array on load.
-    with pytest.raises(ValueError, match="'__metadata__' is reserved"):
+    with pytest.raises(ValueError, match="must not hold the key '__metadata__', reserved"):
         save_cubes({**cubes, "__metadata__": np.zeros(3)}, tmp_path / "a.npz")
     assert not (tmp_path / "a.npz").exists()
     forged = tmp_path / "forged.npz"
     np.savez(forged, delta_T=np.zeros(3), __metadata__=np.array('{"delta_T": [1, 2]}'))
-    with pytest.raises(ValueError, match=r"forged.npz: metadata keys \['delta_T'\] also name"):
+    with pytest.raises(
+        ValueError, match=r"forged.npz: metadata keys must not name arrays .*\['delta_T'\]"
+    ):
         load_cubes(forged)
 
 
@@ -124,7 +126,7 @@ def test_npz_errors_name_the_file(tmp_path, cubes):
         load_cubes(array)  # today: a context-manager TypeError
     with zipfile.ZipFile(tmp_path / "bad.npz", "w") as archive:
         archive.writestr("__metadata__.npy", b"not an array")
-    with pytest.raises(ValueError, match=r"bad.npz: a damaged cube file"):
+    with pytest.raises(ValueError, match=r"bad.npz: not a readable cube file, damaged"):
         load_cubes(tmp_path / "bad.npz")
 
 

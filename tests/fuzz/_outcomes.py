@@ -44,9 +44,10 @@ INTERNAL_TYPES = (
     UnicodeError,
     zipfile.BadZipFile,
 )
-#: Words that say what is expected.
+#: Words that say what is expected, or what to do instead.
 EXPECTATION = re.compile(
-    r"\b(must|expected|expects?|got|needs?|at least|at most|required|no such|should|only)\b",
+    r"\b(must|expected|expects?|got|needs?|at least|at most|required|no such|should|only"
+    r"|not an?|instead|rename|convert|read it with|list each)\b",
     re.IGNORECASE,
 )
 
@@ -79,11 +80,16 @@ def names_in(message, names):
     return None
 
 
-def classify_error(error, names):
-    """``CLEAR`` or ``UNCLEAR`` for an exception raised on input named by ``names``."""
+def classify_error(error, names, also_sensible=()):
+    """``CLEAR`` or ``UNCLEAR`` for an exception raised on input named by ``names``.
+
+    ``also_sensible`` adds exception types that are the convention where they are raised
+    (``IndexError`` from ``__getitem__``).
+    """
     message = str(error)
     kind = type(error).__name__
-    if isinstance(error, INTERNAL_TYPES) or not isinstance(error, SENSIBLE_TYPES):
+    sensible = SENSIBLE_TYPES + tuple(also_sensible)
+    if isinstance(error, INTERNAL_TYPES) or not isinstance(error, sensible):
         return Outcome(UNCLEAR, f"internal {kind}: {message[:300]}")
     named = names_in(message, names)
     if named is None:
@@ -99,7 +105,7 @@ def assert_clear_error(error, names):
     assert outcome.kind == CLEAR, outcome.detail
 
 
-def run_case(call, *, names, expect, check=None):
+def run_case(call, *, names, expect, check=None, also_sensible=()):
     """Call ``call()`` and classify what happens.
 
     Parameters
@@ -126,7 +132,7 @@ def run_case(call, *, names, expect, check=None):
         try:
             result = call()
         except Exception as error:  # noqa: BLE001 (every exception is classified)
-            return classify_error(error, names)
+            return classify_error(error, names, also_sensible)
         if expect == "error":
             return Outcome(SILENT, f"accepted: returned {_describe(result)}")
         if check is None:

@@ -48,6 +48,8 @@ class Target:
         float32).
     key : callable, optional
         What of a result is compared with the plain equivalent's (all of it when None).
+    also_sensible : tuple of exception types, optional
+        Exception types that are the convention for this call (``IndexError`` for indexing).
     """
 
     name: str
@@ -58,6 +60,7 @@ class Target:
     names: dict = field(default_factory=dict)
     rtol: float = 1e-5
     key: Callable[[Any], Any] | None = None
+    also_sensible: tuple = ()
 
     def __repr__(self):
         return f"Target({self.name})"
@@ -71,18 +74,24 @@ class Target:
         return ".".join(self.name.split(".")[:2])
 
     def resolved(self, workdir):
-        """(base kwargs, kinds) for this working folder."""
+        """(base kwargs, kinds) for this working folder, made once per folder."""
         workdir = pathlib.Path(workdir)
-        base = self.base(workdir) if callable(self.base) else dict(self.base)
-        kinds = self.kinds(workdir) if callable(self.kinds) else self.kinds
-        return base, kinds
+        cache = self.__dict__.setdefault("_resolved", {})
+        if workdir not in cache:
+            kinds = self.kinds(workdir) if callable(self.kinds) else self.kinds
+            base = self.base(workdir) if callable(self.base) else dict(self.base)
+            cache[workdir] = (base, kinds)
+        base, kinds = cache[workdir]
+        return dict(base), kinds
 
-    def error_names(self, parameter):
+    def error_names(self, parameter, workdir=None):
         extra = self.names.get(parameter, ())
         if isinstance(extra, str):
             extra = (extra,)
         arrays = ARRAY_NAMES if parameter in ("X", "cubes", "images", "lightcones") else ()
-        return (parameter, *extra, *arrays)
+        # An error about a file names it: its path lies in the working folder.
+        files = (str(workdir),) if workdir is not None else ()
+        return (parameter, *extra, *arrays, *files)
 
     def run(self, parameter, value, workdir):
         """The outcome of the valid call with ``parameter`` replaced by ``value``."""
@@ -99,9 +108,10 @@ class Target:
 
         return run_case(
             lambda: self.call(**kwargs),
-            names=self.error_names(parameter),
+            names=self.error_names(parameter, workdir),
             expect=value.expect,
             check=check,
+            also_sensible=self.also_sensible,
         )
 
     def cases(self, workdir):
