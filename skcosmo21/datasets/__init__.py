@@ -2,7 +2,7 @@
 
 from ._io import CubeStack, load_21cmfast, load_cubes, parse_raw_box_name, save_cubes
 from ._lightcone import load_lightcone, make_lightcone_dataset
-from ._simulator import make_reionization_cubes, smoothing_radii
+from ._simulator import make_reionization_cubes
 from ._slice_dataset import make_slice_dataset
 
 __all__ = [
@@ -15,5 +15,4 @@ __all__ = [
     "make_slice_dataset",
     "parse_raw_box_name",
     "save_cubes",
-    "smoothing_radii",
 ]

@@ -1,12 +1,17 @@
-"""Built-in semi-numerical simulator of 21-cm reionization cubes (the default data source)."""
+"""Built-in semi-numerical simulator of 21-cm reionization cubes (the default data source).
+
+The physics lives in :mod:`skcosmo21.physics`; this module composes it the way 21cmFAST 3.4
+composes ``GenerateICs.c``, ``PerturbField.c``, ``IonisationBox.c`` and
+``BrightnessTemperatureBox.c``, and batches the work a grid of parameters shares.
+"""
 
 import numbers
+import os
 from contextlib import nullcontext
 
 import joblib
 import numpy as np
 import scipy.fft
-from scipy import special
 from sklearn.utils import Bunch, check_random_state
 from sklearn.utils.validation import check_memory
 from tqdm.auto import tqdm
@@ -15,46 +20,60 @@ from .._version import __version__
 from ..physics import (
     DELTA_CRIT,
     Cosmology,
+    ExcursionSet,
     brightness_temperature,
     brightness_temperature_prefactor,
+    cell_smoothing_radius,
     cloud_in_cell_density,
     filter_window,
     gaussian_random_field_k,
-    growth_factor,
+    growth_factor_fit,
     growth_rate,
-    ionization_threshold,
     line_of_sight_velocity_gradient,
     linear_power_spectrum,
-    mass_to_radius,
-    sheth_tormen_collapsed_fraction,
-    sigma_r,
+    radius_to_mass,
+    second_order_displacement,
     virial_temperature_to_mass,
     wavenumber_magnitude,
     zeldovich_displacement,
 )
-from ..physics._excursion_set import SHETH_TORMEN_21CMFAST
-from ..utils import check_scalar_in_range
+from ..physics._excursion_set import CELL_RADIUS_FACTOR, N_POISSON, RADIUS_STEP
+from ..utils import (
+    RANDOM_STATE_CONSTRAINT,
+    Interval,
+    StrOptions,
+    source_fingerprint,
+    validate_params,
+)
+from ..utils._param_validation import HasMethods
 
 FIELDS = ("delta_T", "density", "x_HI")
 
-#: Radius of the sphere with one cell's volume, in cells (21cmFAST's L_FACTOR).
-_CELL_RADIUS_FACTOR = 0.620350491
-#: Ratio of successive smoothing radii (21cmFAST's DELTA_R_HII_FACTOR).
-_RADIUS_STEP = 1.1
-#: Bins of the histogram that gives each filtered field's mean collapsed fraction.
-_N_HISTOGRAM_BINS = 4096
-#: Cells sampled (by a regular stride) for that histogram.
-_HISTOGRAM_SAMPLE = 2**20
+#: Redshifts (inclusive) where the model holds: 21cmFAST's coeval boxes assume T_S >> T_CMB,
+#: which it only claims below Z_HEAT_MAX = 35; below z = 5 reionization is over and the
+#: quasi-linear (2LPT) densities of small cells are no longer accurate.
+REDSHIFT_DOMAIN = (5.0, 35.0)
+#: Smallest cell (Mpc): below it the cell-scale density is not quasi-linear at z >= 5.
+MIN_CELL_SIZE = 0.5
+#: Virial temperatures (K) of ionizing halos: molecular (1e3-1e4 K) and atomic cooling halos
+#: up to 1e6 K, the range 21cmFAST's parameter studies explore.
+VIRIAL_TEMPERATURE_DOMAIN = (1e3, 1e6)
+#: 21cmFAST's ratio of the initial-condition grid to the output grid (DIM / HII_DIM).
+SUB_PARTICLES = 3
 
 DESCR = """\
 Simulated 21-cm reionization cubes
 ----------------------------------
 
-Coeval cubes of the 21-cm brightness temperature (``delta_T``, mK) and of the evolved matter
-overdensity (``density``), made by skcosmo21's semi-numerical simulator: Gaussian initial
-conditions from the Eisenstein & Hu linear power spectrum, Zel'dovich-evolved density, and the
-excursion-set ionization of Mesinger & Furlanetto (2007) as 21cmFAST implements it, with the
-ionizing efficiency zeta = efficiency_per_escape_fraction * f_esc.
+Coeval cubes of the 21-cm brightness temperature (``delta_T``, mK), of the evolved matter
+overdensity (``density``) and of the neutral fraction (``x_HI``), made by skcosmo21's
+semi-numerical simulator, which follows 21cmFAST 3.4 (Mesinger, Furlanetto & Cen 2011; Murray et
+al. 2020) step by step: Gaussian initial conditions with the Eisenstein & Hu linear power
+spectrum smoothed to the cell, 2LPT displacements whose mass is carried by 3x3x3 sub-particles
+per cell, the excursion-set ionization of Mesinger & Furlanetto (2007) with Poisson-sampled
+halos at the cell scale, and the brightness temperature with redshift-space distortions
+from the evolved density's velocity field; the ionizing efficiency is
+zeta = efficiency_per_escape_fraction * f_esc.
 
 Cube i is (realization, redshift, escape_fraction) in realization-major order:
 i = (r * n_redshifts + j) * n_escape_fractions + k. All cubes of one realization share their
@@ -63,12 +82,20 @@ which redshift-space distortions are applied, as in 21cmFAST boxes.
 """
 
 
-def _validated_grid(values, name, low, high, low_inclusive):
-    values = np.atleast_1d(np.asarray(values, dtype=float))
+def _validated_grid(values, name, low, high, low_inclusive, why):
+    try:
+        values = np.atleast_1d(np.asarray(values, dtype=float))
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a sequence of numbers, got {values!r}") from None
     if values.ndim != 1 or values.size == 0:
-        raise ValueError(f"{name} must be a non-empty 1-D sequence of numbers")
-    for value in values:
-        check_scalar_in_range(float(value), name, low=low, high=high, low_inclusive=low_inclusive)
+        raise ValueError(f"{name} must be a non-empty 1-D sequence of numbers, got {values!r}")
+    outside = ~np.isfinite(values) | (values > high)
+    outside |= (values < low) if low_inclusive else (values <= low)
+    if outside.any():
+        left = "[" if low_inclusive else "("
+        raise ValueError(
+            f"{name} must lie in {left}{low:g}, {high:g}]{why}; got {values[outside].tolist()}"
+        )
     if np.unique(values).size != values.size:
         raise ValueError(f"{name} contains duplicate values: {values.tolist()}")
     return values
@@ -82,6 +109,108 @@ def _validated_fields(fields):
     return fields
 
 
+def _check_geometry(n_cells, box_size, max_bubble_radius):
+    cell = box_size / n_cells
+    if cell < MIN_CELL_SIZE:
+        raise ValueError(
+            f"box_size / n_cells = {cell:.3g} Mpc per cell is below {MIN_CELL_SIZE} Mpc: on "
+            "smaller cells the density is no longer quasi-linear at z >= 5 and the model does "
+            "not hold (21cmFAST's smallest bubble radius is 0.62 Mpc); use a larger box_size "
+            "or fewer cells"
+        )
+    if CELL_RADIUS_FACTOR * cell >= max_bubble_radius:
+        raise ValueError(
+            f"box_size / n_cells = {cell:.3g} Mpc per cell: the cell's own sphere "
+            f"({CELL_RADIUS_FACTOR * cell:.3g} Mpc) is not below max_bubble_radius = "
+            f"{max_bubble_radius:g} Mpc, so the excursion set has no scale to search; use more "
+            "cells or a larger max_bubble_radius"
+        )
+
+
+def _check_sources(min_virial_temperature, redshifts, n_cells, box_size, cosmo):
+    low, high = VIRIAL_TEMPERATURE_DOMAIN
+    if not low <= min_virial_temperature <= high:
+        raise ValueError(
+            f"min_virial_temperature must lie in [{low:g}, {high:g}] K (halos that cool by "
+            "molecular hydrogen from 1e3 K or by atomic lines from 1e4 K, up to the 1e6 K that "
+            f"21cmFAST's parameter studies reach); got {min_virial_temperature:g}"
+        )
+    # The heaviest minimum halo is at the lowest redshift (M ∝ (1+z)^-3/2 at fixed T).
+    z_low = float(np.min(redshifts))
+    min_mass = float(virial_temperature_to_mass(min_virial_temperature, z_low, cosmo))
+    smallest = float(radius_to_mass(cell_smoothing_radius(n_cells, box_size), cosmo))
+    if min_mass >= smallest:
+        raise ValueError(
+            f"min_virial_temperature = {min_virial_temperature:g} K gives halos of "
+            f"{min_mass:.3g} M_sun at z = {z_low:g}, more than the {smallest:.3g} M_sun of a "
+            "cell's smoothing sphere: the excursion set needs sources lighter than a cell; use "
+            "larger cells or a lower min_virial_temperature"
+        )
+
+
+def _available_memory():
+    """Bytes of memory the system can still give, or None where it cannot be read."""
+    try:
+        with open("/proc/meminfo") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
+def estimate_memory(n_realizations, n_redshifts, n_escape_fractions, n_cells, fields, n_jobs=1):
+    """Bytes that :func:`make_reionization_cubes` needs at its peak (an upper estimate).
+
+    The returned cubes, plus per realization simulated at once its own result and working
+    set: displacements, the deposit's index and weight arrays, the excursion set's filtered
+    fields and windows.
+
+    Parameters
+    ----------
+    n_realizations, n_redshifts, n_escape_fractions, n_cells : int
+        Grid of the request.
+    fields : sequence of str
+        Requested cubes.
+    n_jobs : int, default=1
+        Realizations simulated in parallel.
+
+    Returns
+    -------
+    n_bytes : int
+
+    Examples
+    --------
+    >>> from skcosmo21.datasets._simulator import estimate_memory
+    >>> estimate_memory(1, 17, 5, 64, ("delta_T", "density")) / 2**20 < 500
+    True
+    """
+    cells = n_cells**3
+    n_fields = len(set(fields) & set(FIELDS))
+    outputs = n_realizations * n_redshifts * n_escape_fractions * n_fields * 4 * cells
+    at_once = min(max(n_jobs, 1), n_realizations)
+    per_realization = n_redshifts * n_escape_fractions * n_fields * 4 * cells
+    # Displacements (2 x 3 float32), deposit indices and weights (~100 bytes per cell), FFT
+    # buffers, filter windows, and per escape fraction a neutral and an ionized cube.
+    working = (24 + 100 + 32 + 24 + 5 * n_escape_fractions) * cells
+    copies = per_realization if n_realizations > 1 else 0
+    return int(outputs + at_once * (copies + working))
+
+
+def _check_memory_fits(needed):
+    available = _available_memory()
+    if available is not None and needed > available:
+        raise MemoryError(
+            f"this request needs about {needed / 2**30:.2f} GiB of memory and "
+            f"{available / 2**30:.2f} GiB is available: use fewer cells, redshifts, escape "
+            "fractions or realizations, or fewer fields"
+        )
+
+
 def _realization_seeds(random_state, n_realizations):
     # One independent, order-free seed per realization: results do not depend on n_jobs or
     # on which realizations were cached before.
@@ -93,113 +222,21 @@ def _realization_seeds(random_state, n_realizations):
     return [int(child.generate_state(1, dtype=np.uint64)[0]) for child in children]
 
 
-def smoothing_radii(n_cells, box_size, max_radius):
-    """Excursion-set smoothing radii (Mpc), smallest first, as 21cmFAST's ``setup_radii``.
-
-    Parameters
-    ----------
-    n_cells : int
-        Cells per side.
-    box_size : float
-        Side length in Mpc.
-    max_radius : float
-        Largest radius (R_BUBBLE_MAX), capped at the box's own scale.
-
-    Returns
-    -------
-    radii : ndarray
-
-    Examples
-    --------
-    >>> from skcosmo21.datasets import smoothing_radii
-    >>> r = smoothing_radii(64, 128.0, 15.0)
-    >>> round(float(r[0]), 3), float(r[-1])
-    (1.241, 15.0)
-    """
-    r_min = _CELL_RADIUS_FACTOR * box_size / n_cells
-    r_max = min(max_radius, _CELL_RADIUS_FACTOR * box_size)
-    radii = [r_min]
-    while radii[-1] * _RADIUS_STEP < r_max:
-        radii.append(radii[-1] * _RADIUS_STEP)
-    if r_max > r_min:
-        radii.append(r_max)
-    return np.asarray(radii)
-
-
-def _mean_collapsed_fraction(delta, growth, sigma_min, sigma_radius):
-    """Box mean of the conditional collapsed fraction at each redshift, from one histogram.
-
-    The filtered linear field does not depend on redshift, so one histogram of it serves
-    every redshift: the mean is a 4096-term sum instead of an erfc over every cell.
-    """
-    sample = delta.ravel()[:: max(1, delta.size // _HISTOGRAM_SAMPLE)]
-    counts, edges = np.histogram(sample, bins=_N_HISTOGRAM_BINS)
-    centres = 0.5 * (edges[1:] + edges[:-1])
-    width = np.sqrt(2.0 * (sigma_min[:, None] ** 2 - sigma_radius**2))
-    fcoll = np.minimum(special.erfc((DELTA_CRIT / growth[:, None] - centres) / width), 1.0)
-    return fcoll @ counts / counts.sum()
-
-
-class _ExcursionSet:
-    """Ionization state of one realization, updated one smoothing scale at a time.
-
-    Holds everything that does not depend on the filtered field: the barrier's redshift
-    dependence, the Sheth–Tormen means and the per-(redshift, escape fraction) ionized flags.
-    """
-
-    def __init__(self, redshifts, escape_fractions, shape, radii, cosmo, physics):
-        self.growth = growth_factor(redshifts, cosmo)
-        self.efficiency = physics["efficiency_per_escape_fraction"] * np.asarray(escape_fractions)
-        t_vir = physics["min_virial_temperature"]
-        m_min = np.array([virial_temperature_to_mass(t_vir, z, cosmo) for z in redshifts])
-        self.sigma_min = sigma_r(mass_to_radius(m_min, cosmo), cosmo)
-        self.mean_fcoll_st = sheth_tormen_collapsed_fraction(
-            DELTA_CRIT / (self.sigma_min * self.growth), **physics["sheth_tormen"]
-        )
-        self.sigma_radii = sigma_r(radii, cosmo)
-        n_z, n_e = len(redshifts), len(escape_fractions)
-        self.ionized = np.zeros((n_z, n_e) + shape, dtype=bool)
-        self.neutral = np.empty((n_z, n_e) + shape, dtype=np.float32)
-
-    def update(self, delta_r, scale, redshift_indices):
-        """Flag cells where the field smoothed on ``radii[scale]`` crosses the barrier.
-
-        ``delta_r`` is the smoothed density extrapolated linearly to z = 0 (δ/D), which makes
-        one field serve every redshift in ``redshift_indices`` when it is linearly evolved.
-        """
-        z_idx = np.asarray(redshift_indices)
-        growth, sigma_min = self.growth[z_idx], self.sigma_min[z_idx]
-        sigma_radius = self.sigma_radii[scale]
-        box_fcoll = _mean_collapsed_fraction(delta_r, growth, sigma_min, sigma_radius)
-        with np.errstate(divide="ignore"):
-            rescale = np.where(box_fcoll > 0, self.mean_fcoll_st[z_idx] / box_fcoll, 0.0)
-        effective = self.efficiency[None, :] * rescale[:, None]
-        for row, j in enumerate(z_idx):
-            thresholds = ionization_threshold(
-                effective[row], sigma_min[row], sigma_radius, DELTA_CRIT / growth[row]
-            )
-            for e, threshold in enumerate(thresholds):
-                if np.isfinite(threshold):
-                    self.ionized[j, e] |= delta_r >= np.float32(threshold)
-            if scale == 0:
-                self._partially_ionize(delta_r, j, effective[row], sigma_radius)
-
-    def _partially_ionize(self, delta_cell, j, effective, sigma_cell):
-        # Cells the excursion set left neutral: x_HI = 1 - ζ n f_coll at the cell scale.
-        width = np.sqrt(2.0 * (self.sigma_min[j] ** 2 - sigma_cell**2))
-        barrier = np.float32(DELTA_CRIT / self.growth[j])
-        cell_fcoll = special.erfc((barrier - delta_cell) / np.float32(width))
-        for e, efficiency in enumerate(effective):
-            partial = 1.0 - np.float32(efficiency) * cell_fcoll
-            np.clip(partial, 0.0, 1.0, out=partial)
-            partial[self.ionized[j, e]] = 0.0
-            self.neutral[j, e] = partial
-
-
-def _smoothed(delta_k, window, shape, workers):
-    if window is None:
-        return scipy.fft.irfftn(delta_k, s=shape, workers=workers)
-    return scipy.fft.irfftn(delta_k * window, s=shape, workers=workers)
+def _initial_conditions(seed, n_cells, box_size, cosmo, physics, workers):
+    """Linear density modes today, smoothed to the cell, and the Poisson halo draws."""
+    rng = np.random.default_rng(seed)
+    delta_k = gaussian_random_field_k(
+        n_cells, box_size, lambda k: linear_power_spectrum(k, cosmo), rng, workers=workers
+    )
+    # 21cmFAST (GenerateICs.c) smooths its 3x finer initial field with a real-space top hat of
+    # the output cell's volume before sampling it onto the output grid; the modes beyond the
+    # output grid's Nyquist frequency that this aliases in change the displacements by 0.1 %.
+    k = wavenumber_magnitude(n_cells, box_size)
+    delta_k *= filter_window("top-hat", k, CELL_RADIUS_FACTOR * box_size / n_cells)
+    halo_counts = None
+    if physics["sample_halos"]:
+        halo_counts = rng.poisson(N_POISSON, size=(n_cells,) * 3).astype(np.float32)
+    return delta_k, halo_counts
 
 
 def _simulate_realization(
@@ -210,6 +247,7 @@ def _simulate_realization(
     box_size,
     fields,
     physics,
+    code_fingerprint,
     verbose=False,
     workers=None,
 ):
@@ -217,93 +255,99 @@ def _simulate_realization(
 
     Returns arrays of shape (n_redshifts, n_escape_fractions, n, n, n) for the requested
     fields and the (n_redshifts, n_escape_fractions) volume-averaged neutral fractions.
+    ``code_fingerprint`` is not used: it keys the cache by the code that makes the result.
     """
+    del code_fingerprint
     cosmo = Cosmology(**physics["cosmology"])
-    rng = np.random.default_rng(seed)
     shape = (n_cells,) * 3
     n_z, n_e = len(redshifts), len(escape_fractions)
-
-    delta_k = gaussian_random_field_k(
-        n_cells, box_size, lambda k: linear_power_spectrum(k, cosmo), rng, workers=workers
+    delta_k, halo_counts = _initial_conditions(seed, n_cells, box_size, cosmo, physics, workers)
+    evolution = physics["density_evolution"]
+    linear_barrier = physics["barrier_density"] == "linear"
+    if evolution == "linear" or linear_barrier:
+        linear = scipy.fft.irfftn(delta_k, s=shape, workers=workers)
+    if evolution != "linear":
+        displacement = zeldovich_displacement(delta_k, box_size, workers=workers)
+        second_order = None
+        if evolution == "2lpt":
+            second_order = second_order_displacement(delta_k, box_size, workers=workers)
+    growth = growth_factor_fit(redshifts, cosmo)
+    rate = growth_rate(redshifts, cosmo)
+    efficiencies = physics["efficiency_per_escape_fraction"] * np.asarray(escape_fractions)
+    excursion = ExcursionSet(
+        n_cells,
+        box_size,
+        cosmo,
+        physics["min_virial_temperature"],
+        physics["max_bubble_radius"],
+        physics["ionization_filter"],
     )
-    k = wavenumber_magnitude(n_cells, box_size)
-    # 21cmFAST smooths its high-resolution initial conditions onto the output grid with a
-    # real-space top hat of radius L_FACTOR * cell before evolving them; do the same.
-    delta_k *= filter_window("top-hat", k, _CELL_RADIUS_FACTOR * box_size / n_cells)
-    radii = smoothing_radii(n_cells, box_size, physics["max_bubble_radius"])
-    # Largest scale first, as 21cmFAST; the smallest (cell) scale uses the unfiltered field.
-    # Windows are built once and reused for every redshift (sharp-k ones as compact masks).
-    kind = physics["ionization_filter"]
-    scales = []
-    for i in range(len(radii) - 1, -1, -1):
-        window = None if i == 0 else filter_window(kind, k, radii[i])
-        if kind == "sharp-k" and window is not None:
-            window = window.astype(bool)
-        scales.append((i, window))
-    excursion = _ExcursionSet(redshifts, escape_fractions, shape, radii, cosmo, physics)
-    growth = excursion.growth
-    zeldovich = physics["density_evolution"] == "zeldovich"
-    displacement = zeldovich_displacement(delta_k, box_size, workers=workers) if zeldovich else None
 
     def evolved_density(j):
-        if zeldovich:
-            return cloud_in_cell_density(growth[j] * displacement)
-        linear = scipy.fft.irfftn(delta_k, s=shape, workers=workers)
-        return np.maximum(growth[j] * linear, -1.0).astype(np.float32)
+        if evolution == "linear":
+            return np.maximum(growth[j] * linear, -1.0 + 1e-7).astype(np.float32)
+        moved = np.float32(growth[j]) * displacement
+        if second_order is not None:
+            # 21cmFAST (PerturbField.c): x = q + D psi + (3/7) D^2 psi2.
+            moved += np.float32(3.0 / 7.0 * growth[j] ** 2) * second_order
+        return cloud_in_cell_density(moved, sub_particles=physics["sub_particles"])
 
-    progress = tqdm(
-        total=len(scales) * (n_z if physics["barrier_density"] == "evolved" else 1),
-        desc="excursion set",
-        unit="filter",
-        disable=not verbose,
-        leave=False,
-    )
-    densities = {}
-    if physics["barrier_density"] == "linear":
-        # One filtered field per scale serves every redshift.
-        for i, window in scales:
-            excursion.update(_smoothed(delta_k, window, shape, workers), i, range(n_z))
-            progress.update()
-    else:
-        for j in range(n_z):
-            densities[j] = evolved_density(j)
-            evolved_k = scipy.fft.rfftn(densities[j] / np.float32(growth[j]), workers=workers)
-            for i, window in scales:
-                excursion.update(_smoothed(evolved_k, window, shape, workers), i, [j])
-                progress.update()
-            if "density" not in fields and "delta_T" not in fields:
-                del densities[j]
-    progress.close()
-    neutral = excursion.neutral
-    del excursion
-    result = {"neutral_fraction": neutral.mean(axis=(2, 3, 4), dtype=np.float64)}
-    if "density" in fields:
-        result["density"] = np.empty((n_z, n_e) + shape, dtype=np.float32)
-    if "delta_T" in fields:
-        result["delta_T"] = np.empty((n_z, n_e) + shape, dtype=np.float32)
-        if physics["redshift_space_distortions"]:
-            gradient_today = line_of_sight_velocity_gradient(delta_k, workers=workers)
-            rate = growth_rate(redshifts, cosmo)
-    for j, z in enumerate(redshifts):
-        if "density" not in fields and "delta_T" not in fields:
-            break
-        density = densities.pop(j) if j in densities else evolved_density(j)
+    result = {"neutral_fraction": np.empty((n_z, n_e))}
+    for name in fields:
+        result[name] = np.empty((n_z, n_e) + shape, dtype=np.float32)
+    for j in tqdm(range(n_z), desc="redshifts", unit="z", disable=not verbose, leave=False):
+        density = evolved_density(j)
+        barrier = np.float32(growth[j]) * linear if linear_barrier else density
+        neutral = excursion.neutral_fraction(
+            barrier, redshifts[j], efficiencies, halo_counts=halo_counts, workers=workers
+        )
+        result["neutral_fraction"][j] = neutral.mean(axis=(1, 2, 3), dtype=np.float64)
+        if "x_HI" in fields:
+            result["x_HI"][j] = neutral
         if "density" in fields:
             result["density"][j] = density
         if "delta_T" in fields:
             gradient = None
             if physics["redshift_space_distortions"]:
-                gradient = np.float32(rate[j] * growth[j]) * gradient_today
-            prefactor = brightness_temperature_prefactor(z, cosmo)
+                # 21cmFAST derives the velocity from the evolved density (PerturbField.c) and
+                # differentiates it along the line of sight (BrightnessTemperatureBox.c).
+                density_k = scipy.fft.rfftn(density, workers=workers)
+                gradient = np.float32(rate[j]) * line_of_sight_velocity_gradient(
+                    density_k, workers=workers
+                )
+            prefactor = brightness_temperature_prefactor(redshifts[j], cosmo)
             for e in range(n_e):
                 result["delta_T"][j, e] = brightness_temperature(
-                    neutral[j, e], density, prefactor, gradient
+                    neutral[e], density, prefactor, gradient
                 )
-    if "x_HI" in fields:
-        result["x_HI"] = neutral
     return result
 
 
+@validate_params(
+    {
+        "redshifts": ["array-like", numbers.Real],
+        "escape_fractions": ["array-like", numbers.Real],
+        "n_realizations": [Interval(numbers.Integral, 1, None, closed="left")],
+        "n_cells": [Interval(numbers.Integral, 8, None, closed="left")],
+        "box_size": [Interval(numbers.Real, 0, None, closed="neither")],
+        "fields": [StrOptions(set(FIELDS)), "array-like"],
+        "random_state": RANDOM_STATE_CONSTRAINT,
+        "n_jobs": [numbers.Integral, None],
+        "memory": [None, str, os.PathLike, HasMethods("cache")],
+        "verbose": ["boolean"],
+        "cosmology": [None, Cosmology],
+        "efficiency_per_escape_fraction": [Interval(numbers.Real, 0, None, closed="neither")],
+        "min_virial_temperature": [Interval(numbers.Real, 0, None, closed="neither")],
+        "max_bubble_radius": [Interval(numbers.Real, 0, None, closed="neither")],
+        "ionization_filter": [StrOptions({"sharp-k", "top-hat"})],
+        "density_evolution": [StrOptions({"2lpt", "zeldovich", "linear"})],
+        "barrier_density": [StrOptions({"evolved", "linear"})],
+        "redshift_space_distortions": ["boolean"],
+        "sub_particles": [Interval(numbers.Integral, 1, None, closed="left")],
+        "sample_halos": ["boolean"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def make_reionization_cubes(
     redshifts,
     escape_fractions,
@@ -321,42 +365,45 @@ def make_reionization_cubes(
     min_virial_temperature=5e4,
     max_bubble_radius=15.0,
     ionization_filter="sharp-k",
-    density_evolution="zeldovich",
+    density_evolution="2lpt",
     barrier_density="evolved",
     redshift_space_distortions=True,
+    sub_particles=SUB_PARTICLES,
+    sample_halos=True,
 ):
     r"""Simulate 21-cm brightness-temperature and density cubes on a grid of parameters.
 
-    A fast semi-numerical model of the physics of 21cmFAST's coeval boxes (Mesinger, Furlanetto
-    & Cen 2011), batched so that the work shared by the grid is done once:
+    A semi-numerical model that follows 21cmFAST 3.4's coeval boxes (Mesinger, Furlanetto &
+    Cen 2011) step by step for its default flags, batched so that the work shared by the grid
+    is done once:
 
-    1. **Initial conditions.** A Gaussian random field with the linear ΛCDM power spectrum
-       :math:`P(k) \propto k^{n_s}T^2(k)` (Eisenstein & Hu 1998 transfer function, normalised to
-       :math:`\sigma_8`), one per realization.
-    2. **Density.** Zel'dovich (1970) displacements :math:`\mathbf{x} = \mathbf{q} +
-       D(z)\boldsymbol\psi(\mathbf{q})` deposited by cloud-in-cell, as 21cmFAST's perturbed
-       field does (``density_evolution="linear"`` uses :math:`D(z)\delta_0` clipped at -1).
-    3. **Ionization.** The excursion set of Mesinger & Furlanetto (2007): a cell is ionized
-       when :math:`\zeta\, n_{R,z}\, f_\mathrm{coll}(\delta_R, R) \ge 1` for some radius R
-       from ``max_bubble_radius`` down to the cell (steps of 1.1, 21cmFAST's
-       ``DELTA_R_HII_FACTOR``), with
+    1. **Initial conditions** (``GenerateICs.c``). A Gaussian random field with the linear
+       ΛCDM power spectrum :math:`P(k) \propto k^{n_s}T^2(k)` (Eisenstein & Hu 1999 transfer
+       function, normalised to :math:`\sigma_8`), smoothed by a top hat of the cell's volume,
+       one per realization.
+    2. **Density** (``PerturbField.c``). Second-order Lagrangian displacements
+       :math:`\mathbf{x} = \mathbf{q} + D\boldsymbol\psi + \tfrac37 D^2\boldsymbol\psi^{(2)}`;
+       the mass of each cell is carried by ``sub_particles``\ :sup:`3` particles that move
+       together and are deposited by cloud-in-cell (21cmFAST moves the particles of its 3x
+       finer initial grid with their cell's displacement).
+    3. **Ionization** (``IonisationBox.c``). The excursion set of Mesinger & Furlanetto (2007):
+       a cell is ionized when :math:`\zeta\, n_{R,z}\, f_\mathrm{coll}(\delta_R, R) > 1` for
+       some radius R from ``max_bubble_radius`` down to the cell (steps of 1.1), with
 
        .. math:: f_\mathrm{coll} = \operatorname{erfc}\left[\frac{\delta_c - \delta_R}
-          {\sqrt{2(\sigma^2(M_\mathrm{min}) - \sigma^2(R))}}\right],
+          {\sqrt{2(\sigma^2(M_\mathrm{min}) - \sigma^2(R))}}\right]
 
-       :math:`M_\mathrm{min}` the mass of halos with virial temperature
-       ``min_virial_temperature`` (Barkana & Loeb 2001), and :math:`n_{R,z}` rescaling the box
-       mean of :math:`f_\mathrm{coll}` to the Sheth–Tormen collapsed fraction (21cmFAST's
-       ``HMF=1``). Cells left neutral are partially ionized, :math:`x_\mathrm{HI} = 1 - \zeta
-       n f_\mathrm{coll}` at the cell scale. The criterion inverts to a density threshold, so
-       every escape fraction costs one comparison: no FFT is repeated per escape fraction.
-       By default the barrier is applied to the evolved density of each redshift, as in
-       21cmFAST (one FFT per scale and redshift); ``barrier_density="linear"`` filters the
-       linear field once per scale for all redshifts instead (faster, less faithful).
-    4. **Emission.** :math:`\delta T_b = 27\,x_\mathrm{HI}(1+\delta)(\Omega_b h^2/0.023)
-       \sqrt{0.15(1+z)/(10\,\Omega_m h^2)}` mK for :math:`T_S \gg T_\mathrm{CMB}`, divided by
-       :math:`1 + \partial_\parallel v_\parallel/aH` (linear redshift-space distortions along
-       axis 2, clipped at ±0.2 as 21cmFAST does).
+       on the evolved density, :math:`M_\mathrm{min}` the mass of halos with virial
+       temperature ``min_virial_temperature`` (Barkana & Loeb 2001), and :math:`n_{R,z}`
+       rescaling the box mean to the Sheth–Tormen collapsed fraction. Cells left neutral are
+       partially ionized, :math:`x_\mathrm{HI} = 1 - \zeta f_\mathrm{coll}` at the cell
+       scale, with the halo count Poisson-sampled where a cell holds fewer than 5 halos
+       (``sample_halos``).
+    4. **Emission** (``BrightnessTemperatureBox.c``). :math:`\delta T_b = 27\,x_\mathrm{HI}
+       (1+\delta)(\Omega_b h^2/0.023)\sqrt{0.15(1+z)/(10\,\Omega_m h^2)}` mK for
+       :math:`T_S \gg T_\mathrm{CMB}`, divided by :math:`1 + \partial_\parallel v_\parallel/aH`
+       (redshift-space distortions along axis 2 from the evolved density's linear velocity,
+       clipped at ±0.2 as 21cmFAST does).
 
     The ionizing efficiency is :math:`\zeta = \text{efficiency\_per\_escape\_fraction} \times
     f_\mathrm{esc}`: with the default 200 (:math:`f_* N_\gamma/(1+n_\mathrm{rec})`),
@@ -365,7 +412,9 @@ def make_reionization_cubes(
     Parameters
     ----------
     redshifts : array-like of float
-        Redshifts, each > 0.
+        Redshifts, each in [5, 35]: the model assumes :math:`T_S \gg T_\mathrm{CMB}` (as
+        21cmFAST's coeval boxes without spin-temperature fluctuations) and quasi-linear
+        densities.
     escape_fractions : array-like of float
         Escape fractions, each in (0, 1].
     n_realizations : int, default=1
@@ -373,16 +422,17 @@ def make_reionization_cubes(
     n_cells : int, default=64
         Cells per side (at least 8).
     box_size : float, default=300.0
-        Comoving side length in Mpc.
+        Comoving side length in Mpc; a cell (``box_size / n_cells``) must be at least 0.5 Mpc.
     fields : sequence of {"delta_T", "density", "x_HI"}, default=("delta_T", "density")
         Cubes to return; only these are kept (the neutral fraction is always computed).
     random_state : int, RandomState instance or None, default=None
-        Seeds the initial conditions; the same value gives bitwise-identical cubes, whatever
-        ``n_jobs``.
+        Seeds the initial conditions and the halo draws; the same value gives
+        bitwise-identical cubes, whatever ``n_jobs``.
     n_jobs : int, default=None
         Realizations simulated in parallel by joblib (None means 1).
-    memory : str or joblib.Memory, default=None
-        Cache of per-realization results.
+    memory : str, path or joblib.Memory, default=None
+        Cache of per-realization results, keyed by the arguments and by a fingerprint of the
+        simulator's source code, so a code change never returns a stale result.
     verbose : bool, default=False
         Show progress bars.
     cosmology : Cosmology, default=None
@@ -390,38 +440,63 @@ def make_reionization_cubes(
     efficiency_per_escape_fraction : float, default=200.0
         :math:`\zeta / f_\mathrm{esc}`.
     min_virial_temperature : float, default=5e4
-        Minimum virial temperature (K) of ionizing halos (21cmFAST's ``ION_Tvir_MIN``).
+        Minimum virial temperature (K) of ionizing halos (21cmFAST's ``ION_Tvir_MIN``), in
+        [1e3, 1e6] K; their mass must stay below that of a cell.
     max_bubble_radius : float, default=15.0
         Largest smoothing radius in Mpc (``R_BUBBLE_MAX``).
     ionization_filter : {"sharp-k", "top-hat"}, default="sharp-k"
         Excursion-set filter (21cmFAST's ``HII_FILTER`` 1 and 0).
-    density_evolution : {"zeldovich", "linear"}, default="zeldovich"
-        How the density cubes are evolved to each redshift.
+    density_evolution : {"2lpt", "zeldovich", "linear"}, default="2lpt"
+        How the density cubes are evolved to each redshift: second-order Lagrangian
+        perturbation theory (21cmFAST's ``USE_2LPT``), first order, or the linear field
+        :math:`D(z)\delta_0` clipped at -1 (``EVOLVE_DENSITY_LINEARLY``).
     barrier_density : {"evolved", "linear"}, default="evolved"
-        Density that the excursion-set barrier is applied to. ``"evolved"`` (as 21cmFAST)
-        filters the evolved density cube of each redshift: one FFT per (scale, redshift).
-        ``"linear"`` filters the linear field once per scale and reuses it for every redshift,
-        about ``len(redshifts)`` times fewer FFTs, but ionizes more (x_HI lower by up to ~0.08
-        against 21cmFAST at 128 Mpc) because a Gaussian field lacks the evolved one's
-        skewness.
+        Density that the excursion-set barrier is applied to: the evolved density of each
+        redshift (as 21cmFAST) or the linear field :math:`D(z)\delta_0`, which lacks the
+        evolved field's skewness and ionizes more (x_HI lower by up to 0.03 at z = 7–9, 300
+        Mpc).
     redshift_space_distortions : bool, default=True
-        Apply linear RSDs to ``delta_T`` along axis 2.
+        Apply redshift-space distortions to ``delta_T`` along axis 2.
+    sub_particles : int, default=3
+        Particles per cell along each axis that carry the cell's mass (21cmFAST's
+        ``DIM / HII_DIM``); 1 deposits one particle per cell, which gives a cell-scale density
+        variance 12 % larger than 21cmFAST's at 4.7 Mpc cells.
+    sample_halos : bool, default=True
+        Poisson-sample the halo count of cells holding fewer than 5 minimum-mass halos, as
+        21cmFAST does (its ``NO_RNG=False``); False uses the mean count.
 
     Returns
     -------
     data : sklearn.utils.Bunch
         ``delta_T``, ``density``, ``x_HI`` (those requested; float32, shape
-        (n_cubes, n_cells, n_cells, n_cells)), ``redshift``, ``escape_fraction``,
-        ``realization``, ``neutral_fraction`` (length n_cubes), ``box_size``, ``params``
-        (every setting used, with the library version) and ``DESCR``.
+        (n_cubes, n_cells, n_cells, n_cells); ``delta_T`` in mK), ``redshift``,
+        ``escape_fraction``, ``realization``, ``neutral_fraction`` (length n_cubes),
+        ``box_size`` (Mpc), ``params`` (every setting used, with the library version and the
+        fingerprint of the code) and ``DESCR``.
+
+    Raises
+    ------
+    ValueError
+        For parameters outside the domain where the model holds; the message says why.
+    MemoryError
+        Before any work, when the request needs more memory than is available.
 
     See Also
     --------
     skcosmo21.datasets.load_21cmfast : Read real 21cmFAST boxes into the same layout.
+    skcosmo21.physics.ExcursionSet : The ionization step on its own.
 
     Notes
     -----
-    Cube order is realization-major, then redshift, then escape fraction.
+    Cube order is realization-major, then redshift, then escape fraction. Where this differs
+    from 21cmFAST: the initial field is drawn on the output grid rather than a 3x finer one
+    (it misses the 0.1 % of displacement the finer grid aliases in, and forms the 2LPT source
+    from the smoothed field), a particle's initial mass perturbation is folded into its
+    displacement, the halo draws are made per realization (21cmFAST reuses one fixed draw for
+    every box) and a box that cannot ionize is fully neutral (21cmFAST leaves the 2e-4 residual
+    fraction of recombination). Measured on 21cmFAST's own initial conditions, these leave
+    the evolved density's 0.1–99th percentiles within 0.2 % (the 99.9th within 1.3 % at 2 Mpc
+    cells) and the box-mean neutral fraction within 1e-3 of it.
 
     Examples
     --------
@@ -435,33 +510,33 @@ def make_reionization_cubes(
     >>> bool(cubes.neutral_fraction[0] < cubes.neutral_fraction[2])
     True
     """
-    redshifts = _validated_grid(redshifts, "redshifts", 0.0, None, low_inclusive=False)
-    escape_fractions = _validated_grid(escape_fractions, "escape_fractions", 0.0, 1.0, False)
-    n_realizations = check_scalar_in_range(n_realizations, "n_realizations", low=1, integer=True)
-    n_cells = check_scalar_in_range(n_cells, "n_cells", low=8, integer=True)
-    box_size = float(check_scalar_in_range(box_size, "box_size", low=0, low_inclusive=False))
+    redshifts = _validated_grid(
+        redshifts,
+        "redshifts",
+        *REDSHIFT_DOMAIN,
+        low_inclusive=True,
+        why=" (the model assumes T_S >> T_CMB, as 21cmFAST below Z_HEAT_MAX = 35, and "
+        "quasi-linear densities, which hold during reionization)",
+    )
+    escape_fractions = _validated_grid(
+        escape_fractions, "escape_fractions", 0.0, 1.0, low_inclusive=False, why=""
+    )
+    box_size = float(box_size)
     fields = _validated_fields(fields)
-    check_scalar_in_range(
-        efficiency_per_escape_fraction, "efficiency_per_escape_fraction", low=0, low_inclusive=False
-    )
-    check_scalar_in_range(
-        min_virial_temperature, "min_virial_temperature", low=0, low_inclusive=False
-    )
-    check_scalar_in_range(max_bubble_radius, "max_bubble_radius", low=0, low_inclusive=False)
-    if ionization_filter not in ("sharp-k", "top-hat"):
-        raise ValueError(
-            f"ionization_filter must be 'sharp-k' or 'top-hat', got {ionization_filter!r}"
+    _check_geometry(n_cells, box_size, max_bubble_radius)
+    cosmology = Cosmology() if cosmology is None else cosmology
+    _check_sources(min_virial_temperature, redshifts, n_cells, box_size, cosmology)
+    memory = check_memory(memory)
+    _check_memory_fits(
+        estimate_memory(
+            n_realizations,
+            len(redshifts),
+            len(escape_fractions),
+            n_cells,
+            fields,
+            joblib.effective_n_jobs(n_jobs),
         )
-    if density_evolution not in ("zeldovich", "linear"):
-        raise ValueError(
-            f"density_evolution must be 'zeldovich' or 'linear', got {density_evolution!r}"
-        )
-    if barrier_density not in ("evolved", "linear"):
-        raise ValueError(f"barrier_density must be 'evolved' or 'linear', got {barrier_density!r}")
-    if cosmology is None:
-        cosmology = Cosmology()
-    elif not isinstance(cosmology, Cosmology):
-        raise ValueError(f"cosmology must be a skcosmo21.physics.Cosmology, got {cosmology!r}")
+    )
 
     physics = {
         "cosmology": cosmology.to_dict(),
@@ -472,10 +547,11 @@ def make_reionization_cubes(
         "density_evolution": density_evolution,
         "barrier_density": barrier_density,
         "redshift_space_distortions": bool(redshift_space_distortions),
-        "sheth_tormen": dict(SHETH_TORMEN_21CMFAST),
+        "sub_particles": int(sub_particles),
+        "sample_halos": bool(sample_halos),
     }
     seeds = _realization_seeds(random_state, n_realizations)
-    memory = check_memory(memory)
+    fingerprint = source_fingerprint("physics", "datasets._simulator")
     simulate = memory.cache(_simulate_realization, ignore=["verbose", "workers"])
 
     sequential = n_jobs in (None, 1)
@@ -495,6 +571,7 @@ def make_reionization_cubes(
             box_size,
             fields,
             physics,
+            fingerprint,
             verbose=verbose and sequential,
             workers=workers,
         )
@@ -532,11 +609,13 @@ def make_reionization_cubes(
             "box_size": box_size,
             "seeds": seeds,
             "delta_crit": DELTA_CRIT,
-            "radius_step": _RADIUS_STEP,
+            "radius_step": RADIUS_STEP,
             "skcosmo21_version": __version__,
+            "source_fingerprint": fingerprint,
         },
         DESCR=DESCR,
     )
-    for name, cubes in outputs.items():
-        bunch[name] = cubes.reshape((n_cubes,) + (n_cells,) * 3)
+    for name in FIELDS:
+        if name in outputs:
+            bunch[name] = outputs[name].reshape((n_cubes,) + (n_cells,) * 3)
     return bunch

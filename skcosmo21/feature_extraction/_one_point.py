@@ -81,14 +81,13 @@ class OnePointStatistics(NDTransformer):
     Notes
     -----
     The default range stops at the 1st and 99th percentiles because the extreme pixels of a
-    semi-numerical map sit on edges of its sub-grid model. The minimum is 0 wherever a slice
-    holds an ionized cell. The maximum, in skcosmo21's simulator, is capped: the cell-scale
-    partial ionization makes :math:`x_\mathrm{HI}(1+\delta)` peak at a finite density, and
-    the redshift-space factor is clipped at 1/0.8. At 21cmFAST 3.4.0's settings (32³ cells,
-    48 Mpc, z = 7–9, mostly neutral boxes) our slice maxima scatter by 0.02–0.24 mK where
-    21cmFAST's scatter by 1.6–3.4 mK, while the 99th percentiles agree within 3 %
-    (``benchmarks/bench_ceiling.py``). A classifier given the maximum reads redshift and
-    escape fraction off that cap, which 21cmFAST's maps do not show.
+    semi-numerical map sit on the edges of its sub-grid model (Poisson-sampled halo counts in
+    cells that are not flagged ionized, the redshift-space factor clipped at 1/0.8), which
+    depend on the grid rather than on the parameters a user wants to read. The minimum is 0
+    wherever a slice holds an ionized cell. The built-in simulator follows 21cmFAST 3.4's
+    cell-scale model, and its slice maxima scatter like 21cmFAST's
+    (``tests/datasets/test_simulator.py``); an earlier version capped them, and a classifier
+    given the maximum then read the parameters off that cap.
 
     Examples
     --------

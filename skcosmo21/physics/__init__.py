@@ -1,12 +1,14 @@
 """Physics of the simulator: cosmology, power spectra, excursion sets and 21-cm emission.
 
-Every formula lives here once and is unit-tested against analytic or published values.
+Every formula lives here once and is unit-tested against analytic or published values, or
+against 21cmFAST 3.4 itself (whose C sources each function cites).
 """
 
 from ._brightness import brightness_temperature, brightness_temperature_prefactor
 from ._cosmology import (
     Cosmology,
     growth_factor,
+    growth_factor_fit,
     growth_rate,
     hubble_ratio,
     mass_to_radius,
@@ -17,10 +19,16 @@ from ._cosmology import (
 from ._distances import comoving_distance
 from ._excursion_set import (
     DELTA_CRIT,
+    ExcursionSet,
+    cell_neutral_fraction,
+    cell_smoothing_radius,
     conditional_collapsed_fraction,
     ionization_threshold,
+    neutral_from_sources,
     press_schechter_collapsed_fraction,
     sheth_tormen_collapsed_fraction,
+    smoothing_radii,
+    source_fraction,
 )
 from ._fields import (
     cloud_in_cell_density,
@@ -28,8 +36,16 @@ from ._fields import (
     fourier_grid,
     gaussian_random_field_k,
     line_of_sight_velocity_gradient,
+    second_order_displacement,
     wavenumber_magnitude,
     zeldovich_displacement,
+)
+from ._linear_theory import eisenstein_hu_transfer, linear_power_spectrum, sigma_r, top_hat_window
+from ._measured_spectra import (
+    binned_power_spectrum,
+    default_k_edges,
+    dimensionless_power,
+    merge_empty_bins,
 )
 from ._observing import (
     LINE_FREQUENCY_MHZ,
@@ -39,21 +55,17 @@ from ._observing import (
     redshift_to_frequency,
     wedge_slope,
 )
-from ._power_spectrum import eisenstein_hu_transfer, linear_power_spectrum, sigma_r, top_hat_window
-from ._spectra import (
-    binned_power_spectrum,
-    default_k_edges,
-    dimensionless_power,
-    merge_empty_bins,
-)
 
 __all__ = [
     "DELTA_CRIT",
     "LINE_FREQUENCY_MHZ",
     "Cosmology",
+    "ExcursionSet",
     "binned_power_spectrum",
     "brightness_temperature",
     "brightness_temperature_prefactor",
+    "cell_neutral_fraction",
+    "cell_smoothing_radius",
     "cloud_in_cell_density",
     "comoving_distance",
     "conditional_collapsed_fraction",
@@ -65,6 +77,7 @@ __all__ = [
     "frequency_to_redshift",
     "gaussian_random_field_k",
     "growth_factor",
+    "growth_factor_fit",
     "growth_rate",
     "hubble_parameter",
     "hubble_ratio",
@@ -74,12 +87,16 @@ __all__ = [
     "linear_power_spectrum",
     "mass_to_radius",
     "merge_empty_bins",
+    "neutral_from_sources",
     "omega_m_of_z",
     "press_schechter_collapsed_fraction",
     "radius_to_mass",
     "redshift_to_frequency",
+    "second_order_displacement",
     "sheth_tormen_collapsed_fraction",
     "sigma_r",
+    "smoothing_radii",
+    "source_fraction",
     "top_hat_window",
     "virial_temperature_to_mass",
     "wavenumber_magnitude",

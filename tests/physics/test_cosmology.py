@@ -56,7 +56,7 @@ def test_mass_radius_round_trip_and_value():
 def test_virial_mass_matches_21cmfast_constant():
     # 21cmFAST's TtoM: 7030.97/h sqrt(Ω_m(z)/(Ω_m Δc)) (T/(μ(1+z)))^1.5 — the same
     # Barkana & Loeb (2001) relation with its constants multiplied out.
-    z, t, mu = 8.0, 5e4, 0.59
+    z, t, mu = 8.0, 5e4, 0.6  # μ that 21cmFAST 3.4's IonisationBox.c uses above 10^4 K
     d = omega_m_of_z(z, PLANCK) - 1
     delta_c = 18 * np.pi**2 + 82 * d - 39 * d**2
     expected = (
@@ -68,3 +68,21 @@ def test_virial_mass_matches_21cmfast_constant():
     assert virial_temperature_to_mass(t, z, PLANCK) == pytest.approx(expected, rel=1e-4)
     # Cooler, neutral halos use μ = 1.22.
     assert virial_temperature_to_mass(5e3, z, PLANCK) < virial_temperature_to_mass(1e4, z, PLANCK)
+
+
+def test_growth_fit_is_21cmfasts_dicke():
+    from skcosmo21.physics import growth_factor_fit
+
+    # Exact in Einstein-de Sitter without radiation, and within 0.2 % of the exact ΛCDM
+    # growth (Carroll, Press & Turner 1992) at the redshifts of reionization.
+    z = np.array([0.0, 3.0, 9.0])
+    np.testing.assert_allclose(growth_factor_fit(z, EDS, omega_r=0.0), 1 / (1 + z), rtol=1e-12)
+    z = np.array([6.0, 8.0, 11.0, 20.0])
+    np.testing.assert_allclose(growth_factor_fit(z, PLANCK), growth_factor(z, PLANCK), rtol=2e-3)
+    # 21cmFAST 3.4's dicke(8.0) with OMr = 8.6e-5 (UsefulFunctions.c), evaluated by hand.
+    om = PLANCK.omega_m * 9**3 / (1 - PLANCK.omega_m + PLANCK.omega_m * 9**3 + 8.6e-5 * 9**4)
+
+    def g(o):
+        return 2.5 * o / (1 / 70 + o * (209 - o) / 140 + o ** (4 / 7))
+
+    assert growth_factor_fit(8.0, PLANCK) == pytest.approx(g(om) / (g(PLANCK.omega_m) * 9))

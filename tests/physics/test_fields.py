@@ -5,14 +5,14 @@ import scipy.fft
 from skcosmo21.physics import (
     Cosmology,
     binned_power_spectrum,
-    brightness_temperature,
-    brightness_temperature_prefactor,
     cloud_in_cell_density,
     default_k_edges,
     filter_window,
     gaussian_random_field_k,
+    growth_factor_fit,
     line_of_sight_velocity_gradient,
     linear_power_spectrum,
+    second_order_displacement,
     zeldovich_displacement,
 )
 
@@ -96,24 +96,76 @@ def test_velocity_gradient_of_plane_wave_along_line_of_sight():
     )
 
 
-def test_fully_neutral_brightness_temperature_is_the_formula():
-    z = 8.0
-    h2 = PLANCK.hlittle**2
-    expected = (
-        27 * (PLANCK.omega_b * h2 / 0.023) * np.sqrt(0.15 / (PLANCK.omega_m * h2) * (1 + z) / 10)
-    )
-    t0 = brightness_temperature_prefactor(z, PLANCK)
-    assert t0 == pytest.approx(expected)
-    density = np.array([-0.5, 0.0, 1.0], dtype=np.float32)
+def test_second_order_displacement_of_crossed_waves():
+    # δ = A cos(k1 x) + B cos(k2 y): the 2LPT source is φ_xx φ_yy = A B cos(k1 x) cos(k2 y),
+    # and ψ2 = -∇∇⁻² of it (the sign of ψ = -∇∇⁻²δ), so
+    # ψ2_x = -A B k1 / (k1² + k2²) sin(k1 x) cos(k2 y) (and symmetrically along y).
+    n, box = 16, 16.0
+    x = np.arange(n)
+    k1, k2, a, b = 2 * np.pi / box, 4 * np.pi / box, 0.3, 0.2
+    delta = a * np.cos(k1 * x)[:, None, None] + b * np.cos(k2 * x)[None, :, None]
+    delta = delta * np.ones((n, n, n))
+    psi2 = second_order_displacement(scipy.fft.rfftn(delta), box)
+    q2 = k1**2 + k2**2
+    expected_x = -a * b * k1 / q2 * np.sin(k1 * x)[:, None] * np.cos(k2 * x)[None, :]
+    expected_y = -a * b * k2 / q2 * np.cos(k1 * x)[:, None] * np.sin(k2 * x)[None, :]
+    np.testing.assert_allclose(psi2[0, :, :, 0], expected_x, atol=1e-6)
+    np.testing.assert_allclose(psi2[1, :, :, 0], expected_y, atol=1e-6)
+    np.testing.assert_allclose(psi2[2], 0, atol=1e-6)
+    # One plane wave alone has no second-order displacement.
+    single = a * np.cos(k1 * x)[:, None, None] * np.ones((n, n, n))
     np.testing.assert_allclose(
-        brightness_temperature(np.ones(3, np.float32), density, t0),
-        expected * (1 + density),
-        rtol=1e-6,
+        second_order_displacement(scipy.fft.rfftn(single), box), 0, atol=1e-6
     )
-    # RSD factor 1 / (1 + dv/dr / aH), clipped at ±0.2.
-    gradient = np.array([0.1, 0.5, -0.5], dtype=np.float32)
+
+
+def test_sub_particles_deposit_as_shifted_single_particles():
+    # s³ sub-particles per cell moving together = the mean of s³ one-particle deposits, each
+    # with every particle shifted by its sub-particle's offset.
+    rng = np.random.default_rng(3)
+    displacement = rng.normal(0, 0.8, (3, 8, 8, 8)).astype(np.float32)
+    sub = cloud_in_cell_density(displacement, sub_particles=3)
+    offsets = np.array([-1 / 3, 0.0, 1 / 3], dtype=np.float32)
+    shifted = [
+        cloud_in_cell_density(displacement + np.array(o, np.float32)[:, None, None, None])
+        for o in np.stack(np.meshgrid(offsets, offsets, offsets, indexing="ij"), -1).reshape(-1, 3)
+    ]
+    np.testing.assert_allclose(sub, np.mean(shifted, axis=0), atol=1e-5)
+    assert sub.mean() == pytest.approx(0.0, abs=1e-6)
+    assert sub.std() < cloud_in_cell_density(displacement).std()
+
+
+@pytest.fixture(scope="module")
+def reference_steps(data_dir):
+    """21cmFAST 3.4.0's own fields for one run (see tests/data/21cmfast-main-grid-steps)."""
+    with np.load(data_dir / "21cmfast-main-grid-steps" / "steps.npz") as steps:
+        return dict(steps)
+
+
+def test_deposit_reproduces_21cmfasts_perturbed_density(reference_steps):
+    # 21cmFAST's own 1LPT and 2LPT displacements (Mpc, today), moved as PerturbField.c does.
+    ref = reference_steps
+    n, box, z = ref["density"].shape[0], float(ref["box_size"]), float(ref["redshift"])
+    growth = growth_factor_fit(z, PLANCK)
+    moved = (growth * ref["displacement"] + 3 / 7 * growth**2 * ref["displacement_2lpt"]) / (
+        box / n
+    )
+    ours = cloud_in_cell_density(moved.astype(np.float32), sub_particles=3)
+    real = ref["density"]
+    # Not bit-exact: 21cmFAST's particles also carry their initial (z = 300) overdensity.
+    assert np.std(ours - real) < 0.04 * real.std()
     np.testing.assert_allclose(
-        brightness_temperature(np.ones(3, np.float32), np.zeros(3, np.float32), t0, gradient),
-        expected / np.array([1.1, 1.2, 0.8]),
-        rtol=1e-6,
+        np.percentile(ours, [1, 50, 99]), np.percentile(real, [1, 50, 99]), atol=0.01
+    )
+    # One particle per cell would not do: its density varies 20 % more.
+    single = cloud_in_cell_density(moved.astype(np.float32))
+    assert single.std() > 1.15 * real.std()
+
+
+def test_velocity_gradient_drops_the_line_of_sight_nyquist_plane():
+    n = 8
+    z = np.arange(n)
+    nyquist = np.cos(np.pi * z)[None, None, :] * np.ones((n, n, n))
+    np.testing.assert_allclose(
+        line_of_sight_velocity_gradient(scipy.fft.rfftn(nyquist)), 0, atol=1e-6
     )

@@ -1,9 +1,12 @@
-r"""Linear matter power spectrum and its variance on a scale.
+r"""Linear theory: the matter transfer function, power spectrum and its variance on a scale.
 
-The transfer function is Eisenstein & Hu (1998)'s no-wiggle fit (their Eqs. 26–31), which
-follows the full baryon-suppressed shape to a few per cent but omits the acoustic wiggles:
-those are below the sample variance of any box this library simulates (at most a few hundred
-Mpc). Wavenumbers are in comoving :math:`\mathrm{Mpc}^{-1}`.
+The transfer function is Eisenstein & Hu (1999)'s fit for mixed dark matter (their Eqs. 4–24,
+with massless neutrinos), which is what 21cmFAST 3.4 uses by default (``POWER_SPECTRUM=0``,
+``TFmdm`` in its ``ps.c``). It follows the baryon-suppressed shape of the full transfer
+function without the acoustic wiggles, which are below the sample variance of any box this
+library simulates (at most a few hundred Mpc). Wavenumbers are in comoving
+:math:`\mathrm{Mpc}^{-1}`. Measured (binned) spectra of fields live in
+:mod:`skcosmo21.physics._measured_spectra`.
 """
 
 import numpy as np
@@ -14,15 +17,53 @@ from scipy import integrate
 _K_GRID = np.logspace(-5.0, 3.5, 4097)
 
 
+def _eisenstein_hu_parameters(cosmo):
+    # Eisenstein & Hu (1999) Eqs. 2-4, 11-12, 15 and 17 for f_nu = 0 (no massive neutrinos),
+    # in the order of 21cmFAST's TFset_parameters.
+    theta = cosmo.t_cmb / 2.7
+    omhh = cosmo.omega_m * cosmo.hlittle**2
+    obhh = cosmo.omega_b * cosmo.hlittle**2
+    f_b = cosmo.omega_b / cosmo.omega_m
+    z_equality = 2.5e4 * omhh * theta**-4 - 1.0
+    k_equality = 0.0746 * omhh / theta**2
+    b1 = 0.313 * omhh**-0.419 * (1.0 + 0.607 * omhh**0.674)
+    b2 = 0.238 * omhh**0.223
+    z_drag = 1291.0 * omhh**0.251 / (1.0 + 0.659 * omhh**0.828) * (1.0 + b1 * obhh**b2)
+    y_drag = (1.0 + z_equality) / (1.0 + z_drag)
+    r_drag = 31.5 * obhh * theta**-4 * 1000.0 / (1.0 + z_drag)
+    r_equality = 31.5 * obhh * theta**-4 * 1000.0 / (1.0 + z_equality)
+    sound_horizon = (
+        2.0
+        / (3.0 * k_equality)
+        * np.sqrt(6.0 / r_equality)
+        * np.log(
+            (np.sqrt(1.0 + r_drag) + np.sqrt(r_drag + r_equality)) / (1.0 + np.sqrt(r_equality))
+        )
+    )
+    p_c = -(5.0 - np.sqrt(1.0 + 24.0 * (1.0 - f_b))) / 4.0
+    p_cb = -(5.0 - np.sqrt(25.0)) / 4.0  # = 0: with f_nu = 0 all matter clusters
+    alpha = (1.0 - f_b) * (2.0 * (p_c + p_cb) + 5.0) / (4.0 * p_cb + 5.0)
+    alpha *= 1.0 - 0.553 * f_b + 0.126 * f_b**3
+    alpha *= (1.0 + y_drag) ** (p_c - p_cb)
+    alpha *= 1.0 + (p_cb - p_c) / 2.0 * (1.0 + 1.0 / ((4.0 * p_c + 3.0) * (4.0 * p_cb + 7.0))) / (
+        1.0 + y_drag
+    )
+    beta_c = 1.0 / (1.0 - 0.949 * f_b)
+    return theta, omhh, sound_horizon, alpha, beta_c
+
+
 def eisenstein_hu_transfer(k, cosmo):
-    r"""Eisenstein & Hu (1998) no-wiggle matter transfer function.
+    r"""Eisenstein & Hu (1999) matter transfer function, as 21cmFAST's ``TFmdm``.
 
     .. math::
-        T_0(q) = \frac{L_0}{L_0 + C_0 q^2},\quad L_0 = \ln(2e + 1.8q),\quad
-        C_0 = 14.2 + \frac{731}{1 + 62.5q},\quad
-        q = \frac{k}{h\,\mathrm{Mpc}^{-1}} \frac{\Theta_{2.7}^2}{\Gamma_\mathrm{eff}(k)},
+        T = \frac{L}{L + C q_\mathrm{eff}^2},\quad
+        L = \ln\!\big(e + 1.84\,\beta_c\sqrt{\alpha_\nu}\,q_\mathrm{eff}\big),\quad
+        C = 14.4 + \frac{325}{1 + 60.5\,q_\mathrm{eff}^{1.11}},
 
-    with the scale-dependent shape parameter :math:`\Gamma_\mathrm{eff}` of their Eqs. 30–31.
+    with :math:`q = k\,\Theta_{2.7}^2/(\Omega_m h^2)` (k in :math:`\mathrm{Mpc}^{-1}`),
+    :math:`q_\mathrm{eff} = q/\Gamma_\mathrm{eff}` and the baryon suppression
+    :math:`\Gamma_\mathrm{eff} = \sqrt{\alpha_\nu} + (1-\sqrt{\alpha_\nu})/(1 + (0.43\,k s)^4)`
+    (their Eqs. 16–19, 24), for massless neutrinos.
 
     Parameters
     ----------
@@ -43,22 +84,12 @@ def eisenstein_hu_transfer(k, cosmo):
     1.0
     """
     k = np.asarray(k, dtype=float)
-    h = cosmo.hlittle
-    omh2 = cosmo.omega_m * h**2
-    obh2 = cosmo.omega_b * h**2
-    f_b = cosmo.omega_b / cosmo.omega_m
-    theta = cosmo.t_cmb / 2.7
-    sound_horizon = 44.5 * np.log(9.83 / omh2) / np.sqrt(1.0 + 10.0 * obh2**0.75)
-    alpha_gamma = 1.0 - 0.328 * np.log(431.0 * omh2) * f_b + 0.38 * np.log(22.3 * omh2) * f_b**2
-    gamma_eff = (
-        cosmo.omega_m
-        * h
-        * (alpha_gamma + (1.0 - alpha_gamma) / (1.0 + (0.43 * k * sound_horizon) ** 4))
-    )
-    q = k / h * theta**2 / gamma_eff
-    l0 = np.log(2.0 * np.e + 1.8 * q)
-    c0 = 14.2 + 731.0 / (1.0 + 62.5 * q)
-    return l0 / (l0 + c0 * q**2)
+    theta, omhh, sound_horizon, alpha, beta_c = _eisenstein_hu_parameters(cosmo)
+    q = k * theta**2 / omhh
+    gamma_eff = np.sqrt(alpha) + (1.0 - np.sqrt(alpha)) / (1.0 + (0.43 * k * sound_horizon) ** 4)
+    q_eff = q / gamma_eff
+    log_term = np.log(np.e + 1.84 * beta_c * np.sqrt(alpha) * q_eff)
+    return log_term / (log_term + q_eff**2 * (14.4 + 325.0 / (1.0 + 60.5 * q_eff**1.11)))
 
 
 def top_hat_window(x):
