@@ -63,9 +63,12 @@ def default_k_edges(n_cells, box_size, n_bins, log=True):
 
 def _bin_matrix(k, multiplicity, edges):
     flat_k = k.ravel()
-    index = np.searchsorted(edges, flat_k, side="right") - 1
-    # The last edge is inclusive so the Nyquist mode lands in the last bin.
-    index[flat_k == edges[-1]] = len(edges) - 2
+    # A mode's |k| (from 2π·fftfreq) and an edge (e.g. the fundamental 2π/L) that are equal
+    # on paper differ by rounding: a mode within 1e-12 of an edge belongs to the bin above it
+    # (else the fundamental modes fell out of the first bin for some box sizes), and the last
+    # edge is inclusive so the Nyquist mode lands in the last bin.
+    index = np.searchsorted(edges, flat_k * (1 + 1e-12), side="right") - 1
+    index[np.abs(flat_k - edges[-1]) <= 1e-12 * edges[-1]] = len(edges) - 2
     inside = (index >= 0) & (index < len(edges) - 1)
     rows = np.flatnonzero(inside)
     weights = multiplicity.ravel()[rows]

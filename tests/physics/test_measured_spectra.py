@@ -35,3 +35,15 @@ def test_merge_empty_bins_leaves_only_populated_bins():
 
 def test_dimensionless_power():
     assert dimensionless_power(2.0, 1.0) == pytest.approx(8 / (2 * np.pi**2))
+
+
+def test_fundamental_modes_on_the_first_edge_land_in_the_first_bin():
+    # For L = 10.5 Mpc, 2π/L and |2π·fftfreq| differ in the last bit: the four fundamental
+    # modes used to fall below the first edge and out of every bin.
+    n, box = 16, 10.5
+    edges = default_k_edges(n, box, 4)
+    x = np.arange(n)
+    image = np.cos(2 * np.pi * x / n)[None, :] * np.ones((n, 1))
+    _, power, counts = binned_power_spectrum(image, box, edges, ndim=2)
+    assert power[0] > 0
+    assert np.argmax(power) == 0
