@@ -839,9 +839,17 @@ def save_cubes(bunch, path):
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temporary, target)
-    except BaseException:
+    except BaseException as error:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
+        if isinstance(error, OSError):
+            # disk full, file-size limit: say which file, and that the old one is untouched
+            kept = "the old file is kept unchanged" if target.exists() else "nothing was written"
+            raise type(error)(
+                error.errno,
+                f"could not write {target} ({error.strerror or error}); {kept}; the folder "
+                "must have room for the whole file",
+            ) from error
         raise
 
 

@@ -15,7 +15,7 @@ IMAGE_FIELD = "image"
 IMAGE_AXES = {0: (1, 2), 1: (0, 2), 2: (0, 1)}
 
 _NOT_GROUPS = (
-    "a location table (SampleLocations) is not group labels: pass data.groups as groups, and "
+    "groups must be group labels, not a location table (SampleLocations): pass data.groups, and "
     "give the locations to the splitter that reads them, SpatialBlockKFold(data.locations, ...); "
     "locations.table is the plain structured array"
 )

@@ -157,7 +157,7 @@ def test_a_location_table_is_refused_as_group_labels(small_cubes, splitter):
     # GroupKFold(3).split(X, y, groups=data.locations) used to put every cube on both sides
     # of every fold.
     data = make_slice_dataset(small_cubes, "redshift", CubeSlicer(axes=0, step=4))
-    message = "a location table .* is not group labels: pass data.groups as groups"
+    message = "groups must be group labels, not a location table .*: pass data.groups"
     with pytest.raises(TypeError, match=message):
         list(splitter.split(data.X, data.y, groups=data.locations))
     model = make_pipeline(ImageStandardizer(), Flatten(), LogisticRegression(max_iter=2000))

@@ -50,7 +50,7 @@ def test_pickles_and_iterates(patches):
 
 
 def test_refuses_to_become_a_plain_array(patches):
-    with pytest.raises(TypeError, match="not group labels: pass data.groups as groups"):
+    with pytest.raises(TypeError, match="groups must be group labels, not a location table"):
         np.asarray(patches)
     assert patches.table.dtype.names == patches.fields
 
