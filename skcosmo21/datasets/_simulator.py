@@ -7,6 +7,8 @@ composes ``GenerateICs.c``, ``PerturbField.c``, ``IonisationBox.c`` and
 
 import numbers
 import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 
 import joblib
@@ -60,6 +62,9 @@ MIN_CELL_SIZE = 0.5
 VIRIAL_TEMPERATURE_DOMAIN = (1e3, 1e6)
 #: 21cmFAST's ratio of the initial-condition grid to the output grid (DIM / HII_DIM).
 SUB_PARTICLES = 3
+#: Most redshifts of one realization simulated at once on threads (each holds a working set of
+#: about 100 bytes per cell).
+MAX_REDSHIFT_THREADS = 4
 
 DESCR = """\
 Simulated 21-cm reionization cubes
@@ -295,15 +300,28 @@ def _simulate_realization(
     result = {"neutral_fraction": np.empty((n_z, n_e))}
     for name in fields:
         result[name] = np.empty((n_z, n_e) + shape, dtype=np.float32)
-    for j in tqdm(range(n_z), desc="redshifts", unit="z", disable=not verbose, leave=False):
+    n_threads, fft_workers = _redshift_threads(workers, n_z)
+    scratch = threading.local()
+
+    def simulate_redshift(j):
         density = evolved_density(j)
         barrier = np.float32(growth[j]) * linear if linear_barrier else density
-        neutral = excursion.neutral_fraction(
-            barrier, redshifts[j], efficiencies, halo_counts=halo_counts, workers=workers
+        if "x_HI" in fields:
+            neutral = result["x_HI"][j]
+        else:
+            # Reused by the thread's next redshift: a fresh array per redshift costs page faults.
+            if getattr(scratch, "neutral", None) is None:
+                scratch.neutral = np.empty((n_e,) + shape, dtype=np.float32)
+            neutral = scratch.neutral
+        excursion.neutral_fraction(
+            barrier,
+            redshifts[j],
+            efficiencies,
+            halo_counts=halo_counts,
+            workers=fft_workers,
+            out=neutral,
         )
         result["neutral_fraction"][j] = neutral.mean(axis=(1, 2, 3), dtype=np.float64)
-        if "x_HI" in fields:
-            result["x_HI"][j] = neutral
         if "density" in fields:
             result["density"][j] = density
         if "delta_T" in fields:
@@ -311,16 +329,37 @@ def _simulate_realization(
             if physics["redshift_space_distortions"]:
                 # 21cmFAST derives the velocity from the evolved density (PerturbField.c) and
                 # differentiates it along the line of sight (BrightnessTemperatureBox.c).
-                density_k = scipy.fft.rfftn(density, workers=workers)
-                gradient = np.float32(rate[j]) * line_of_sight_velocity_gradient(
-                    density_k, workers=workers
-                )
+                density_k = scipy.fft.rfftn(density, workers=fft_workers)
+                gradient = line_of_sight_velocity_gradient(density_k, workers=fft_workers)
+                gradient *= np.float32(rate[j])
             prefactor = brightness_temperature_prefactor(redshifts[j], cosmo)
-            for e in range(n_e):
-                result["delta_T"][j, e] = brightness_temperature(
-                    neutral[e], density, prefactor, gradient
-                )
+            brightness_temperature(neutral, density, prefactor, gradient, out=result["delta_T"][j])
+
+    progress = tqdm(total=n_z, desc="redshifts", unit="z", disable=not verbose, leave=False)
+    with progress:
+        if n_threads == 1:
+            for j in range(n_z):
+                simulate_redshift(j)
+                progress.update()
+        else:
+            # Each redshift is computed on its own, the same way on any thread: the result
+            # does not depend on the number of threads.
+            with ThreadPoolExecutor(n_threads) as pool:
+                for _ in pool.map(simulate_redshift, range(n_z)):
+                    progress.update()
     return result
+
+
+def _redshift_threads(workers, n_redshifts):
+    """Redshifts simulated at once, and the FFT threads each of them uses.
+
+    Most of a redshift's work (the deposit, the comparisons of the excursion set) runs on one
+    core, with NumPy releasing the GIL, so ``workers`` cores are best spent on as many redshifts
+    at once, up to :data:`MAX_REDSHIFT_THREADS` (each holds its own working set).
+    """
+    workers = max(1, int(workers or 1))
+    n_threads = max(1, min(workers, n_redshifts, MAX_REDSHIFT_THREADS))
+    return n_threads, max(1, workers // n_threads)
 
 
 @validate_params(

@@ -343,7 +343,7 @@ def source_fraction(collapsed_fraction, density, cell_mass, min_mass, halo_count
     return np.minimum(sampled, np.float32(1.0)).astype(np.float32)
 
 
-def neutral_from_sources(fraction, efficiency):
+def neutral_from_sources(fraction, efficiency, out=None):
     r"""Neutral fraction :math:`x_\mathrm{HI} = \mathrm{clip}(1 - \zeta f, 0, 1)`.
 
     Parameters
@@ -352,6 +352,8 @@ def neutral_from_sources(fraction, efficiency):
         Source collapsed fraction from :func:`source_fraction`.
     efficiency : float
         Ionizing efficiency ζ.
+    out : ndarray of float32, optional
+        Where to write the result.
 
     Returns
     -------
@@ -365,7 +367,8 @@ def neutral_from_sources(fraction, efficiency):
     >>> neutral_from_sources(np.array([0.01, 0.1]), 20.0).round(2).tolist()
     [0.8, 0.0]
     """
-    neutral = np.float32(1.0) - np.float32(efficiency) * np.asarray(fraction, np.float32)
+    neutral = np.multiply(np.float32(efficiency), np.asarray(fraction, np.float32), out=out)
+    np.subtract(np.float32(1.0), neutral, out=neutral)
     return np.clip(neutral, 0.0, 1.0, out=neutral)
 
 
@@ -520,7 +523,9 @@ class ExcursionSet:
         """
         return float(virial_temperature_to_mass(self.min_virial_temperature, redshift, self.cosmo))
 
-    def neutral_fraction(self, density, redshift, efficiencies, halo_counts=None, workers=None):
+    def neutral_fraction(
+        self, density, redshift, efficiencies, halo_counts=None, workers=None, out=None
+    ):
         """Neutral fraction per cell of one density field, for each ionizing efficiency.
 
         Parameters
@@ -535,6 +540,8 @@ class ExcursionSet:
             Poisson draws (mean 5) per cell for :func:`cell_neutral_fraction`.
         workers : int, optional
             Threads for ``scipy.fft``.
+        out : ndarray of shape (n_efficiencies, n, n, n), optional
+            float32 array to write the result into.
 
         Returns
         -------
@@ -565,8 +572,11 @@ class ExcursionSet:
         mean_fcoll = float(
             sheth_tormen_collapsed_fraction(DELTA_CRIT / sigma_min, **SHETH_TORMEN_21CMFAST)
         )
-        neutral = np.ones((len(efficiencies),) + shape, dtype=np.float32)
+        if out is None:
+            out = np.empty((len(efficiencies),) + shape, dtype=np.float32)
+        neutral = out
         active = efficiencies * mean_fcoll >= _NEGLIGIBLE_IONIZATION
+        neutral[~active] = 1.0
         if not active.any():
             return neutral
         ionized = np.zeros((len(efficiencies),) + shape, dtype=bool)
@@ -603,6 +613,6 @@ class ExcursionSet:
         sources = source_fraction(fcoll, smoothed, self.cell_mass, min_mass, halo_counts)
         for e, efficiency in enumerate(efficiencies):
             if active[e]:
-                neutral[e] = neutral_from_sources(sources, efficiency)
-                neutral[e][ionized[e]] = 0.0
+                neutral_from_sources(sources, efficiency, out=neutral[e])
+                np.copyto(neutral[e], np.float32(0.0), where=ionized[e])
         return neutral

@@ -7,17 +7,18 @@ no function chooses a backend.
 
 One private module per kind of figure: ``_slices`` (the maps themselves), ``_confusion``
 (what a classifier mixes up), ``_accuracy`` (accuracy against a physical or observational
-variable: neutral fraction now, observing time next), ``_training`` (learning curves);
+variable: neutral fraction, observing time), ``_training`` (learning curves);
 figures that compare simulated and real data belong in a module of their own.
 """
 
-from ._accuracy import plot_accuracy_vs_neutral_fraction
+from ._accuracy import plot_accuracy_vs_neutral_fraction, plot_accuracy_vs_observing_time
 from ._confusion import plot_confusion_matrix
 from ._slices import plot_slice_grid
 from ._training import plot_learning_curves
 
 __all__ = [
     "plot_accuracy_vs_neutral_fraction",
+    "plot_accuracy_vs_observing_time",
     "plot_confusion_matrix",
     "plot_learning_curves",
     "plot_slice_grid",

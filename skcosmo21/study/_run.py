@@ -16,7 +16,15 @@ from ._config import DEFAULT, StudyConfig
 from ._data import StudyError
 from ._evaluation import evaluate, leave_one_realization_out
 from ._models import MODEL_NAMES, PATCH_MODELS, build_model
-from ._report import result_row, write_figures, write_tables
+from ._observing import (
+    check_observing,
+    observe,
+    observing_settings,
+    prior_seed,
+    setting_label,
+    signal_prior,
+)
+from ._report import result_row, write_figures, write_observing_figure, write_tables
 
 logger = logging.getLogger("skcosmo21.run")
 
@@ -113,6 +121,12 @@ def run_study(
     ``results.json``, ``results.csv`` and figures to ``output``. Simulations and every fold's
     predictions are cached, so an interrupted run resumes where it stopped.
 
+    With ``config.telescope`` set, every task then runs again on the noiseless reference
+    (mean and wedge removed) and on the cubes the telescope would deliver after each of
+    ``config.hours`` (see :mod:`skcosmo21.study`'s observing settings), and the report adds
+    ``accuracy_vs_observing_time.png``. Each observation's folds are cached apart: the cache
+    key holds the fold's data.
+
     Parameters
     ----------
     config : StudyConfig, default=DEFAULT
@@ -137,8 +151,10 @@ def run_study(
     Returns
     -------
     results : list of dict
-        One row per (task, model): mean and spread of the fold accuracies, the folds,
-        chance, per-class accuracy beside the classes' mean neutral fraction.
+        One row per (setting, task, model): mean and spread of the fold accuracies, the
+        folds, chance, per-class accuracy beside the classes' mean neutral fraction; with a
+        telescope, ``setting`` (its name) and ``observation`` (telescope, hours, wedge, ...;
+        None for the simulated maps).
     """
     start = time.perf_counter()
     if not isinstance(config, StudyConfig):
@@ -150,6 +166,7 @@ def run_study(
     if isinstance(random_state, np.random.RandomState):
         raise StudyError("random_state must be an integer: results.json records it")
     out = check_output_dir(output)
+    check_observing(config)
     memory = joblib.Memory(str(check_cache_dir(cache_dir or default_cache_dir())), verbose=0)
 
     if data is None:
@@ -166,37 +183,36 @@ def run_study(
     logger.info("data ready after %.0f s", data_seconds)
     out.mkdir(parents=True, exist_ok=True)
 
-    results, evaluations = [], {}
+    settings = [None, *observing_settings(config)]
+    prior = None
+    if any(s is not None and s["noise_filter"] == "wiener" for s in settings):
+        prior = signal_prior(cubes, random_state=random_state, memory=memory)
+    results, evaluations, observations = [], {}, []
     n_evaluations = sum(len(config.task_models(task)) for task in config.tasks)
     logger.info(
-        "%d tasks, %d (task, model) evaluations, leave-one-realization-out; cached in %s",
+        "%d tasks, %d (task, model) evaluations on %d setting(s), leave-one-realization-out; "
+        "cached in %s",
         len(config.tasks),
         n_evaluations,
+        len(settings),
         memory.location,
     )
-    for task in config.tasks:
-        slices, patches, subset = _data.task_datasets(cubes, task, config)
-        for key in config.task_models(task):
-            task_start = time.perf_counter()
-            dataset = patches if key in PATCH_MODELS else slices
-            model = build_model(
-                key, config, task, pixel_size=dataset.pixel_size, random_state=random_state
-            )
-            label = f"task {task} | {MODEL_NAMES[key]}"
-            evaluation = evaluate(
-                model, leave_one_realization_out(dataset), memory=memory, label=label
-            )
-            row = result_row(task, key, evaluation, subset, time.perf_counter() - task_start)
-            row["folds"] = evaluation["folds"]
-            results.append(row)
-            evaluations[(task, key)] = evaluation
-            logger.info(
-                "%s: accuracy %.3f ± %.3f", label, row["accuracy_mean"], row["accuracy_std"]
-            )
+    for setting in settings:
+        seen = observe(cubes, setting, random_state=random_state, signal_power=prior)
+        if setting is not None:
+            observations.append({"setting": setting_label(setting), **seen.observation})
+        rows, found = _evaluate_tasks(seen, config, memory, random_state, setting)
+        results += rows
+        if setting is None:
+            evaluations = found
+        del seen
 
     logger.info("writing the report to %s", out)
     report_start = time.perf_counter()
-    figures = write_figures(out, cubes, results, evaluations, config)
+    simulated = [row for row in results if row.get("observation") is None]
+    figures = write_figures(out, cubes, simulated, evaluations, config)
+    if config.observing:
+        figures.append(write_observing_figure(out, results, config))
     payload = {
         "command": command,
         "random_state": random_state,
@@ -213,6 +229,42 @@ def run_study(
         "figures": figures,
         "results": results,
     }
-    write_tables(out, payload)
+    if config.observing:
+        payload["observations"] = observations
+        if prior is not None:
+            payload["wiener_signal_prior"] = {
+                "simulator_random_state": prior_seed(random_state),
+                "power_per_shell_mK2Mpc3": prior,
+            }
+    write_tables(out, payload, observing=config.observing)
     logger.info("done in %.0f s", time.perf_counter() - start)
     return results
+
+
+def _evaluate_tasks(cubes, config, memory, random_state, setting):
+    """Every task and model on ``cubes`` (one setting): result rows and evaluations."""
+    rows, evaluations = [], {}
+    prefix = "" if setting is None else f"{setting_label(setting)} | "
+    for task in config.tasks:
+        slices, patches, subset = _data.task_datasets(cubes, task, config)
+        for key in config.task_models(task):
+            task_start = time.perf_counter()
+            dataset = patches if key in PATCH_MODELS else slices
+            model = build_model(
+                key, config, task, pixel_size=dataset.pixel_size, random_state=random_state
+            )
+            label = f"{prefix}task {task} | {MODEL_NAMES[key]}"
+            evaluation = evaluate(
+                model, leave_one_realization_out(dataset), memory=memory, label=label
+            )
+            row = result_row(task, key, evaluation, subset, time.perf_counter() - task_start)
+            row["folds"] = evaluation["folds"]
+            if config.observing:
+                row["setting"] = setting_label(setting)
+                row["observation"] = setting
+            rows.append(row)
+            evaluations[(task, key)] = evaluation
+            logger.info(
+                "%s: accuracy %.3f ± %.3f", label, row["accuracy_mean"], row["accuracy_std"]
+            )
+    return rows, evaluations

@@ -77,6 +77,25 @@ def test_same_seed_is_bitwise_identical_also_in_parallel():
     np.testing.assert_array_equal(one.delta_T[0], a.delta_T[0])
 
 
+def test_cubes_do_not_depend_on_the_number_of_threads(monkeypatch):
+    # Redshifts run on as many threads as there are cores, each with its own FFT workers; every
+    # redshift is computed the same way on any thread, so the cubes are bitwise identical.
+    from skcosmo21.datasets import _simulator
+
+    def simulate(cores):
+        monkeypatch.setattr(_simulator.joblib, "cpu_count", lambda: cores)
+        fields = ("delta_T", "density", "x_HI")
+        return make_reionization_cubes(
+            [7.0, 8.0, 10.0], [0.1, 0.3], fields=fields, random_state=7, **SMALL
+        )
+
+    one = simulate(1)
+    for cores in (2, 3, 8):
+        many = simulate(cores)
+        for name in ("delta_T", "density", "x_HI", "neutral_fraction"):
+            np.testing.assert_array_equal(many[name], one[name])
+
+
 def test_memory_caches_realizations(tmp_path):
     memory = joblib.Memory(str(tmp_path), verbose=0)
     first = make_reionization_cubes([8.0], [0.2], random_state=1, memory=memory, **SMALL)
