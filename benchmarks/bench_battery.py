@@ -1746,6 +1746,7 @@ def main(argv=None):
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text + "\n")
     print(text)
+    return report
 
 
 REPO = HERE
