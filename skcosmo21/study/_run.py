@@ -57,7 +57,10 @@ def _probe_writable(path, what):
         probe.unlink()
     except OSError as error:
         reason = error.strerror or str(error)
-        raise StudyError(f"cannot write to {what} {str(path)!r}: {reason}") from None
+        raise StudyError(
+            f"cannot write to {what} {str(path)!r}: {reason} (it must be a folder that can be "
+            "created and written to)"
+        ) from None
     return path
 
 
