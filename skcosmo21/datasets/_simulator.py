@@ -118,9 +118,9 @@ def _check_geometry(n_cells, box_size, max_bubble_radius):
     cell = box_size / n_cells
     if cell < MIN_CELL_SIZE:
         raise ValueError(
-            f"box_size / n_cells = {cell:.3g} Mpc per cell is below {MIN_CELL_SIZE} Mpc: on "
-            "smaller cells the density is no longer quasi-linear at z >= 5 and the model does "
-            "not hold (21cmFAST's smallest bubble radius is 0.62 Mpc); use a larger box_size "
+            f"box_size / n_cells must be at least {MIN_CELL_SIZE} Mpc per cell, got {cell:.3g} "
+            "Mpc: on smaller cells the density is no longer quasi-linear at z >= 5 and the model "
+            "does not hold (21cmFAST's smallest bubble radius is 0.62 Mpc); use a larger box_size "
             "or fewer cells"
         )
     if CELL_RADIUS_FACTOR * cell >= max_bubble_radius:

@@ -153,8 +153,8 @@ def test_invalid_parameters_name_the_parameter(kwargs, name):
         ({"redshifts": [1e12]}, r"redshifts must lie in \[5, 35\]"),
         ({"redshifts": [2.0]}, r"redshifts must lie in \[5, 35\]"),
         # Cells of 0.25 Mpc and a 1e-3 Mpc box: the model does not hold below 0.5 Mpc cells.
-        ({"n_cells": 32, "box_size": 8.0}, r"0.25 Mpc per cell is below 0.5 Mpc"),
-        ({"box_size": 1e-3}, r"per cell is below 0.5 Mpc"),
+        ({"n_cells": 32, "box_size": 8.0}, r"must be at least 0.5 Mpc per cell, got 0.25 Mpc"),
+        ({"box_size": 1e-3}, r"must be at least 0.5 Mpc per cell, got 6.25e-05 Mpc"),
         # A cell larger than the largest bubble leaves the excursion set nothing to search.
         ({"n_cells": 8, "box_size": 300.0}, r"not below max_bubble_radius"),
         # Sources heavier than the mass of a cell's smoothing sphere.
