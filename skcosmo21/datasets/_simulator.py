@@ -172,8 +172,9 @@ def estimate_memory(n_realizations, n_redshifts, n_escape_fractions, n_cells, fi
     """Bytes that :func:`make_reionization_cubes` needs at its peak (an upper estimate).
 
     The returned cubes, plus per realization simulated at once its own result and working
-    set: displacements, the deposit's index and weight arrays, the excursion set's filtered
-    fields and windows.
+    set: displacements and initial conditions, and per redshift simulated at once (on threads,
+    see :func:`_redshift_threads`) the deposit's grid, the excursion set's filtered fields and
+    a neutral and an ionized cube per escape fraction.
 
     Parameters
     ----------
@@ -182,7 +183,8 @@ def estimate_memory(n_realizations, n_redshifts, n_escape_fractions, n_cells, fi
     fields : sequence of str
         Requested cubes.
     n_jobs : int, default=1
-        Realizations simulated in parallel.
+        Realizations simulated in parallel. With 1, the redshifts of the realization run on
+        one thread per core.
 
     Returns
     -------
@@ -199,9 +201,14 @@ def estimate_memory(n_realizations, n_redshifts, n_escape_fractions, n_cells, fi
     outputs = n_realizations * n_redshifts * n_escape_fractions * n_fields * 4 * cells
     at_once = min(max(n_jobs, 1), n_realizations)
     per_realization = n_redshifts * n_escape_fractions * n_fields * 4 * cells
-    # Displacements (2 x 3 float32), deposit indices and weights (~100 bytes per cell), FFT
-    # buffers, filter windows, and per escape fraction a neutral and an ionized cube.
-    working = (24 + 100 + 32 + 24 + 5 * n_escape_fractions) * cells
+    workers = joblib.cpu_count() if at_once == 1 else 1
+    n_threads, _ = _redshift_threads(workers, n_redshifts)
+    # Measured beyond the outputs (100^3 cells, 17 x 5, fresh process): 95, 162 and 247 bytes
+    # per cell with 1, 2 and 4 threads. One thread: displacements (2 x 3 float32), the
+    # initial conditions' float64 transforms, deposit grid, FFT buffers, filter windows and per
+    # escape fraction a neutral and an ionized cube; each further thread its own redshift's.
+    per_thread = (60 + 5 * n_escape_fractions) * cells
+    working = (24 + 100 + 32 + 24 + 5 * n_escape_fractions) * cells + (n_threads - 1) * per_thread
     copies = per_realization if n_realizations > 1 else 0
     return int(outputs + at_once * (copies + working))
 

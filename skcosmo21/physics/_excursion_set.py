@@ -404,27 +404,39 @@ def _band_limit(window):
     return int(along_last.max()) if along_last.size else 0
 
 
-def _band_limited_inverse(delta_k, window, band, workers):
-    """``irfftn(delta_k * window)`` for a window that keeps only modes with index <= ``band``.
+class _BandLimitedInverse:
+    """``irfftn(delta_k * window)`` for sharp-k windows that keep only modes with index <= band.
 
     The inverse transform runs one axis at a time on the non-zero block only: the first two
-    (complex) passes shrink to a (2 band + 1)-wide block, the last (real) one pads its input
-    with zeros, so large smoothing radii cost a fraction of a full transform. Exact: the same
-    sums as the full transform, with the zero terms left out.
+    (complex) passes shrink to a (2 band + 1)-wide block, the last (real) one reads the block
+    from a zero-padded buffer in the ``rfftn`` layout, reused from radius to radius
+    (``scipy.fft.irfft`` would otherwise copy the block into a fresh padded array at every
+    radius, which costs more than the transform). Large smoothing radii cost a fraction of a
+    full transform. Exact: the same sums as the full transform, with the zero terms left out.
     """
-    n_cells = delta_k.shape[0]
-    rows = np.r_[0 : band + 1, n_cells - band : n_cells]
-    block = (
-        delta_k[np.ix_(rows, rows, np.arange(band + 1))]
-        * window[np.ix_(rows, rows, np.arange(band + 1))]
-    )
-    spread = np.zeros((n_cells, len(rows), band + 1), dtype=block.dtype)
-    spread[rows] = block
-    spread = scipy.fft.ifft(spread, axis=0, workers=workers)
-    plane = np.zeros((n_cells, n_cells, band + 1), dtype=block.dtype)
-    plane[:, rows] = spread
-    plane = scipy.fft.ifft(plane, axis=1, workers=workers)
-    return scipy.fft.irfft(plane, n=n_cells, axis=2, workers=workers)
+
+    def __init__(self, delta_k, workers=None):
+        self.delta_k = delta_k
+        self.workers = workers
+        self._padded = np.zeros_like(delta_k)
+        self._written = 0  # columns (last axis) a previous window left non-zero
+
+    def __call__(self, window, band):
+        n_cells = self.delta_k.shape[0]
+        rows = np.r_[0 : band + 1, n_cells - band : n_cells]
+        columns = np.arange(band + 1)
+        block = self.delta_k[np.ix_(rows, rows, columns)] * window[np.ix_(rows, rows, columns)]
+        spread = np.zeros((n_cells, len(rows), band + 1), dtype=block.dtype)
+        spread[rows] = block
+        spread = scipy.fft.ifft(spread, axis=0, workers=self.workers, overwrite_x=True)
+        self._padded[..., band + 1 : self._written] = 0.0
+        self._written = max(self._written, band + 1)
+        plane = self._padded[..., : band + 1]
+        plane[...] = 0.0
+        plane[:, rows] = spread
+        # In place on the strided view; the columns beyond ``band`` stay zero.
+        scipy.fft.ifft(plane, axis=1, workers=self.workers, overwrite_x=True)
+        return scipy.fft.irfft(self._padded, n=n_cells, axis=2, workers=self.workers)
 
 
 class ExcursionSet:
@@ -584,12 +596,13 @@ class ExcursionSet:
         floor = np.float32(-1.0 + _FLOAT_TOLERANCE)
         # Buffers reused at every radius: fresh arrays of this size cost page faults.
         filtered_k = np.empty_like(delta_k)
+        band_limited_inverse = _BandLimitedInverse(delta_k, workers)
         crossing = np.empty(shape, dtype=bool)
         for window, band, sigma_radius in zip(self._windows, self._bands, sigma_radii, strict=True):
             if window is None:
                 smoothed = density.copy()
             elif band is not None:
-                smoothed = _band_limited_inverse(delta_k, window, band, workers)
+                smoothed = band_limited_inverse(window, band)
             else:
                 np.multiply(delta_k, window, out=filtered_k)
                 smoothed = scipy.fft.irfftn(filtered_k, s=shape, workers=workers, overwrite_x=True)

@@ -199,6 +199,13 @@ def test_memory_is_estimated_before_any_work(monkeypatch):
     # 512³ cells need tens of GiB; refused at once on a machine with 1 GiB to spare, and the
     # message says how much it needs and how much there is.
     assert _simulator.estimate_memory(1, 1, 1, 512, ("delta_T", "density")) > 20 * 2**30
+    # Redshifts on threads each hold a working set: 247 bytes per cell beyond the outputs
+    # were measured with 4 threads (100^3, 17 x 5), 162 with 2.
+    for cores, measured in ((2, 162), (4, 247)):
+        monkeypatch.setattr(_simulator.joblib, "cpu_count", lambda cores=cores: cores)
+        request = (1, 17, 5, 100, ("delta_T", "density"))
+        outputs = 17 * 5 * 2 * 4 * 100**3
+        assert _simulator.estimate_memory(*request) - outputs > measured * 100**3
     monkeypatch.setattr(_simulator, "_available_memory", lambda: 2**30)
     with pytest.raises(MemoryError, match=r"needs about \d+\.\d+ GiB .* 1\.00 GiB is available"):
         make_reionization_cubes([8.0], [0.2], n_cells=512, box_size=1024.0)
