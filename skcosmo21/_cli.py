@@ -71,6 +71,15 @@ def build_parser():
         "skcosmo21.datasets.load_21cmfast reads; several allowed)",
     )
     run.add_argument(
+        "--test-data",
+        nargs="+",
+        action="extend",
+        metavar="PATH",
+        help="real 21cmFAST boxes to test the models trained on the simulator on (same "
+        "grid as the study's; several paths allowed): every task then reports sim->sim, "
+        "sim->real and real->real accuracy",
+    )
+    run.add_argument(
         "--config",
         metavar="FILE",
         help="TOML file of study settings (keys of skcosmo21.study.StudyConfig)",
@@ -143,15 +152,17 @@ def _study_config(args):
     for key in ("telescope", "hours", "wedge"):
         if getattr(args, key) is not None:
             changes[key] = getattr(args, key)
+    if args.test_data is not None:
+        changes["test_data"] = args.test_data
     return config.replace(**changes)
 
 
-def _check_data_paths(paths):
+def _check_data_paths(paths, option="--data"):
     from .study import StudyError
 
     for path in paths or ():
         if not os.path.exists(path):
-            raise StudyError(f"--data {path}: no such file or folder")
+            raise StudyError(f"{option} {path}: no such file or folder")
 
 
 def _quiet_tensorflow_logging():
@@ -197,6 +208,13 @@ def _run(args, argv):
         config = _study_config(args)
         check_observing(config)
         _check_data_paths(args.data)
+        _check_data_paths(config.test_data, "--test-data")
+        if args.data and config.test_data:
+            raise StudyError(
+                "test data (--test-data, or test_data in --config) test models trained on the "
+                "simulator, which --data replaces: "
+                "give one of them"
+            )
         check_output_dir(args.output)
         check_cache_dir(args.cache_dir or default_cache_dir())
     except (ConfigurationError, StudyError) as error:

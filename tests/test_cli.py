@@ -178,3 +178,16 @@ def test_observing_without_21cmsense_is_refused_before_work(tmp_path, capsys, mo
     monkeypatch.setitem(sys.modules, "py21cmsense", None)  # as if it were not installed
     line = _checked_before_work(["--telescope", "HERA", "--hours", "10"], tmp_path, capsys)
     assert "telescope HERA needs 21cmSense: pip install 'skcosmo21[observe]'" in line
+
+
+def test_test_data_is_checked_before_work(tmp_path, capsys, data_dir):
+    missing = tmp_path / "no-such-boxes"
+    line = _checked_before_work(["--test-data", str(missing)], tmp_path, capsys)
+    assert f"--test-data {missing}: no such file or folder" in line
+    boxes = str(data_dir / "21cmfast-boxes" / "h5")
+    line = _checked_before_work(["--test-data", boxes, "--data", boxes], tmp_path, capsys)
+    assert "which --data replaces: give one of them" in line
+    # Real boxes of another grid than the study's (--quick: 16³ cells over 64 Mpc).
+    line = _checked_before_work(["--test-data", boxes, "--models", "pca"], tmp_path, capsys)
+    assert "the test data are 32³ cells over 48 Mpc but the study simulates 16³" in line
+    assert "set n_cells = 32 and box_size = 48 (--config)" in line

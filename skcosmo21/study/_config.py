@@ -8,6 +8,8 @@ then command-line options, each overriding the one before.
 import dataclasses
 import math
 import numbers
+import os
+import pathlib
 import tomllib
 
 from ._models import MODEL_NAMES, NEURAL_MODELS
@@ -135,6 +137,22 @@ def _telescope(name, value):
     return _one_of(name, value, tuple(TELESCOPES))
 
 
+def _paths(name, values):
+    """One path or a list of them, as a tuple of strings (empty: none)."""
+    if isinstance(values, (str, os.PathLike)):
+        values = [values]
+    if isinstance(values, (bytes, numbers.Number)) or not hasattr(values, "__iter__"):
+        raise ConfigurationError(f"{name} must be a path or a list of paths, got {values!r}")
+    values = tuple(values)
+    for value in values:
+        if not isinstance(value, (str, os.PathLike)) or not str(value):
+            raise ConfigurationError(f"{name} must be a path or a list of paths, got {value!r}")
+    values = tuple(os.fspath(value) for value in values)
+    if len(set(values)) != len(values):
+        raise ConfigurationError(f"{name} lists a path twice: {list(values)}")
+    return values
+
+
 def _epochs_per_task(name, value):
     if isinstance(value, dict):
         unknown = sorted(set(value) - set(TASKS))
@@ -206,6 +224,14 @@ class StudyConfig:
         Wiener-filter the observed cubes with their noise model and a signal prior from an
         independent simulation before any model sees them (see
         :doc:`/user_guide/observing`), or leave them as observed.
+    test_data : tuple of str, default=()
+        Real 21cmFAST boxes (anything :func:`~skcosmo21.datasets.load_21cmfast` reads) to
+        test the models trained on the simulator on: every task then runs three protocols,
+        sim→sim, sim→real and real→real (see :func:`~skcosmo21.study.run_study`). Their
+        grid must be the configured one (``n_cells``, ``box_size``), their redshifts and
+        escape fractions among ``redshifts`` and ``escape_fractions``; the simulated grid is
+        restricted to theirs. In a TOML file, relative paths start from the file's folder.
+        Not with ``telescope``.
 
     Examples
     --------
@@ -245,6 +271,7 @@ class StudyConfig:
     hours_per_day: float = 6.0
     scan: str = "track"
     noise_filter: str = "wiener"
+    test_data: tuple = ()
 
     def __post_init__(self):
         checked = {
@@ -273,6 +300,7 @@ class StudyConfig:
             "hours_per_day": _positive_number("hours_per_day", self.hours_per_day),
             "scan": _one_of("scan", self.scan, ("track", "drift")),
             "noise_filter": _one_of("noise_filter", self.noise_filter, ("wiener", "none")),
+            "test_data": _paths("test_data", self.test_data),
         }
         if checked["n_realizations"] < 2:
             raise ConfigurationError(
@@ -286,6 +314,11 @@ class StudyConfig:
             raise ConfigurationError(
                 f"telescope {checked['telescope']} needs observing times: set hours "
                 "(e.g. --hours 10,100,1000)"
+            )
+        if checked["telescope"] is not None and checked["test_data"]:
+            raise ConfigurationError(
+                "test_data are real 21cmFAST boxes for the simulated maps, and telescope "
+                "observes the maps: set one of them (observing the test data is not supported)"
             )
         if checked["hours"] and checked["telescope"] is None:
             raise ConfigurationError(
@@ -367,7 +400,8 @@ def load_config(path, base=DEFAULT):
     r"""Read a study configuration from a TOML file, over a preset.
 
     The file holds top-level keys of :class:`StudyConfig`; keys it does not name keep the
-    preset's values. ``epochs_cnn`` may be one number or a table with one per task.
+    preset's values. ``epochs_cnn`` may be one number or a table with one per task;
+    ``test_data`` one path or a list, relative to the file's folder.
 
     Parameters
     ----------
@@ -400,6 +434,13 @@ def load_config(path, base=DEFAULT):
         raise ConfigurationError(
             f"configuration {str(path)!r} is not valid TOML: {error}"
         ) from None
+    if "test_data" in table:
+        # Paths in the file are relative to the file, wherever the command runs.
+        folder = pathlib.Path(path).parent
+        given = table["test_data"]
+        given = [given] if isinstance(given, str) else given
+        if isinstance(given, list) and all(isinstance(item, str) for item in given):
+            table["test_data"] = [str(folder / item) for item in given]
     try:
         return base.replace(**table)
     except ConfigurationError as error:

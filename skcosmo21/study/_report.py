@@ -15,6 +15,7 @@ import numpy as np
 
 from ._config import STUDY_FIGURES, TARGETS, TASK_TARGETS, TASKS
 from ._models import MODEL_NAMES
+from ._sim_to_real import PROTOCOLS
 
 #: Columns of results.csv: one row per task, model and fold.
 CSV_COLUMNS = [
@@ -38,6 +39,8 @@ OBSERVING_COLUMNS = [
     "hours_per_day",
     "scan",
 ]
+#: Columns that start results.csv with test data: which protocol each row is.
+PROTOCOL_COLUMNS = ["protocol", "train_data", "test_data"]
 
 
 def result_row(task, key, evaluation, cubes, seconds):
@@ -93,7 +96,8 @@ def format_table(results):
     """Plain-text table of accuracy per task and model, with chance, target and the study.
 
     Rows of several settings (simulated maps, then observations) are printed in one block
-    per setting, under its name.
+    per setting, under its name; rows of several protocols (with test data) in one block per
+    protocol, sim→sim, sim→real, real→real.
 
     Parameters
     ----------
@@ -104,12 +108,15 @@ def format_table(results):
     -------
     table : str
     """
-    header = f"{'task':<5}{'model':<42}{'accuracy':>18}{'chance':>9}{'target':>8}   study"
-    lines, setting = [header], None
-    for row in results:
-        if row.get("setting", setting) != setting:
-            setting = row["setting"]
-            lines.append(f"-- {setting}")
+    lines = [f"{'task':<5}{'model':<42}{'accuracy':>18}{'chance':>9}{'target':>8}   study"]
+    block = None
+    for row in sorted(results, key=_protocol_order):
+        if "protocol" in row and row["protocol"] != block:
+            block = row["protocol"]
+            lines.append(f"-- {PROTOCOLS[block]}")
+        elif "setting" in row and row["setting"] != block:
+            block = row["setting"]
+            lines.append(f"-- {block}")
         accuracy = f"{row['accuracy_mean']:.3f} ± {row['accuracy_std']:.3f}"
         extra = ""
         if "accuracy_redshift" in row and "accuracy_escape_fraction" in row:
@@ -122,6 +129,12 @@ def format_table(results):
             f"{row['target']:>8.2f}   {row['study']}{extra}"
         )
     return "\n".join(lines)
+
+
+def _protocol_order(row):
+    """Rows of one protocol together, in the order of PROTOCOLS; the rest keep their order."""
+    protocol = row.get("protocol")
+    return list(PROTOCOLS).index(protocol) if protocol in PROTOCOLS else -1
 
 
 def _json_safe(value):
@@ -151,23 +164,29 @@ def write_atomically(path, text):
         raise
 
 
-def write_tables(out, payload, observing=False):
+def write_tables(out, payload, observing=False, protocols=False):
     """results.json (everything) and results.csv (one row per setting, task, model and fold).
 
     With ``observing``, results.csv starts with the setting's columns (empty telescope,
-    hours and wedge for the simulated maps; empty hours for the noiseless reference).
+    hours and wedge for the simulated maps; empty hours for the noiseless reference); with
+    ``protocols`` (test data), with each row's protocol and the data it trained and was
+    tested on.
     """
     write_atomically(out / "results.json", json.dumps(_json_safe(payload), indent=2) + "\n")
     buffer = io.StringIO()
-    columns = OBSERVING_COLUMNS + CSV_COLUMNS if observing else CSV_COLUMNS
+    columns = CSV_COLUMNS
+    if protocols:
+        columns = PROTOCOL_COLUMNS + columns
+    if observing:
+        columns = OBSERVING_COLUMNS + columns
     writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore")
     writer.writeheader()
     for row in payload["results"]:
-        setting = {}
+        origin = {column: row[column] for column in PROTOCOL_COLUMNS} if protocols else {}
         if observing:
-            setting = {"setting": row["setting"], **(row["observation"] or {})}
+            origin.update({"setting": row["setting"], **(row["observation"] or {})})
         for fold in row["folds"]:
-            line = {**setting, "task": row["task"], "model": row["model"], **fold}
+            line = {**origin, "task": row["task"], "model": row["model"], **fold}
             for target, accuracy in zip(
                 TASK_TARGETS[row["task"]], fold.get("output_accuracies", []), strict=False
             ):
@@ -180,12 +199,13 @@ def _save(fig, path):
     fig.savefig(path, dpi=100)
 
 
-def write_figures(out, cubes, results, evaluations, config):
+def write_figures(out, cubes, results, evaluations, config, title_prefix=""):
     """The report's figures; returns the names of the files written.
 
     Example slices per redshift, the confusion matrix of each task's best model with the
     classes' neutral fractions, learning curves of the networks' last folds, and accuracy
-    against neutral fraction of the best model on the broadest task.
+    against neutral fraction of the best model on the broadest task. ``title_prefix`` names
+    the protocol of ``results`` in the titles of the figures drawn from them.
     """
     from matplotlib.figure import Figure
 
@@ -222,7 +242,7 @@ def write_figures(out, cubes, results, evaluations, config):
             y_pred,
             neutral_fraction=neutral if np.isfinite(neutral).any() else None,
             ax=fig.subplots(),
-            title=f"task {task}: {TASKS[task]}\nbest model: {best['model']} "
+            title=f"{title_prefix}task {task}: {TASKS[task]}\nbest model: {best['model']} "
             f"({best['accuracy_mean']:.2f})",
         )
         _save(fig, out / f"confusion_task_{task}.png")
@@ -259,7 +279,7 @@ def write_figures(out, cubes, results, evaluations, config):
             label=best["model"],
             ax=fig.subplots(),
         )
-        ax.set_title(f"task {broadest}: {TASKS[broadest]}", fontsize=9)
+        ax.set_title(f"{title_prefix}task {broadest}: {TASKS[broadest]}", fontsize=9)
         _save(fig, out / "accuracy_vs_neutral_fraction.png")
         written.append("accuracy_vs_neutral_fraction.png")
     return written
@@ -334,3 +354,16 @@ def observing_figure(results, config):
 
 def _is_reference(row):
     return row["observation"] is not None and row["observation"]["hours"] is None
+
+
+def write_sim_vs_real_figure(out, results):
+    """sim_vs_real.png: every protocol's accuracy per task and model; returns the name."""
+    from matplotlib.figure import Figure
+
+    from ..plotting import plot_sim_vs_real
+
+    tasks = list(dict.fromkeys(row["task"] for row in results))
+    fig = Figure(figsize=(4.5 * len(tasks), 4.5), layout="constrained")
+    plot_sim_vs_real(results, fig=fig)
+    _save(fig, out / "sim_vs_real.png")
+    return "sim_vs_real.png"

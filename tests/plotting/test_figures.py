@@ -12,6 +12,7 @@ from skcosmo21.plotting import (
     plot_accuracy_vs_observing_time,
     plot_confusion_matrix,
     plot_learning_curves,
+    plot_sim_vs_real,
     plot_slice_grid,
 )
 from skcosmo21.preprocessing import ImageStandardizer
@@ -134,3 +135,62 @@ def test_learning_curves_from_estimators_pipelines_and_dicts():
         plot_learning_curves(ImageStandardizer())
     with pytest.raises(ValueError, match="has no 'accuracy'"):
         plot_learning_curves(first, metric="accuracy")
+
+
+def _row(task, key, protocol, accuracy, std=0.0):
+    return {
+        "task": task,
+        "description": f"what {task} predicts",
+        "model": key.upper(),
+        "model_key": key,
+        "protocol": protocol,
+        "accuracy_mean": accuracy,
+        "accuracy_std": std,
+        "chance": 0.2,
+    }
+
+
+def test_sim_vs_real_draws_one_bar_per_model_and_protocol_per_task():
+    rows = [
+        _row("a", "pca", "sim_to_sim", 0.9, 0.01),
+        _row("a", "pca", "sim_to_real", 0.7, 0.02),
+        _row("a", "pca", "real_to_real", 0.8, 0.03),
+        _row("a", "cnn", "sim_to_real", 0.6),  # a model without every protocol
+        _row("c", "pca", "sim_to_real", 0.5),
+    ]
+    fig = Figure()
+    assert plot_sim_vs_real(rows, fig=fig) is fig
+    assert len(plt.get_fignums()) == 0
+    task_a, task_c = fig.axes
+    bars = {
+        (bar.get_x() + bar.get_width() / 2, bar.get_facecolor()): bar.get_height()
+        for bar in task_a.patches
+    }
+    heights = sorted(bars.values())
+    assert heights == pytest.approx([0.6, 0.7, 0.8, 0.9])
+    # Bars of one model sit around its tick, in protocol order: sim→sim, sim→real, real→real.
+    pca = sorted((x, h) for (x, _), h in bars.items() if x < 0.5)
+    assert [h for _, h in pca] == pytest.approx([0.9, 0.7, 0.8])
+    cnn = [(x, h) for (x, _), h in bars.items() if x > 0.5]
+    assert cnn == [(pytest.approx(1.0), pytest.approx(0.6))]  # centred on the cnn tick
+    assert [t.get_text() for t in task_a.get_xticklabels()] == ["pca", "cnn"]
+    assert [t.get_text() for t in task_a.get_legend().get_texts()] == [
+        "sim→sim",
+        "sim→real",
+        "real→real",
+    ]
+    (chance,) = [line for line in task_a.lines if line.get_linestyle() == "--"]
+    assert list(chance.get_ydata()) == [0.2, 0.2]
+    assert task_a.get_title() == "task a: what a predicts"
+    assert [bar.get_height() for bar in task_c.patches] == [0.5]
+
+
+def test_sim_vs_real_names_bad_rows():
+    with pytest.raises(ValueError, match="results holds no row"):
+        plot_sim_vs_real([])
+    with pytest.raises(ValueError, match=r"a row lacks \['protocol'\]"):
+        plot_sim_vs_real([{"task": "a", "model": "m", "accuracy_mean": 0.5}])
+    with pytest.raises(ValueError, match="unknown protocol 'sim2real'"):
+        plot_sim_vs_real([_row("a", "pca", "sim2real", 0.5)])
+    with pytest.raises(ValueError, match="two rows for task, model and protocol"):
+        plot_sim_vs_real([_row("a", "pca", "sim_to_real", 0.5)] * 2)

@@ -118,3 +118,24 @@ def test_observing_keys_from_a_file_and_from_the_command_line(tmp_path):
     config = config.replace(hours="10, 100", wedge="45")
     assert (config.hours, config.wedge) == ((10.0, 100.0), 45.0)
     assert json.loads(json.dumps(config.to_dict()))["hours"] == [10.0, 100.0]
+
+
+def test_test_data_paths_in_a_file_start_from_its_folder(tmp_path):
+    folder = tmp_path / "studies"
+    folder.mkdir()
+    path = folder / "study.toml"
+    path.write_text('test_data = ["boxes/seed1", "/data/seed2"]\n')
+    config = load_config(path, base=QUICK)
+    assert config.test_data == (str(folder / "boxes" / "seed1"), "/data/seed2")
+    path.write_text('test_data = "boxes"\n')
+    assert load_config(path, base=QUICK).test_data == (str(folder / "boxes"),)
+    assert QUICK.test_data == ()
+    with pytest.raises(ConfigurationError, match="test_data must be a path or a list of paths"):
+        QUICK.replace(test_data=[3])
+    with pytest.raises(ConfigurationError, match="test_data lists a path twice"):
+        QUICK.replace(test_data=["a", "a"])
+
+
+def test_test_data_and_telescope_are_refused_together():
+    with pytest.raises(ConfigurationError, match="set one of them"):
+        QUICK.replace(test_data=["boxes"], telescope="HERA", hours=[10])
