@@ -97,6 +97,24 @@ def build_parser():
         metavar="N",
         help="train every network (dense, CNN, autoencoder) for N epochs",
     )
+    run.add_argument(
+        "--telescope",
+        metavar="NAME",
+        help="also run every task on what this array would see (SKA1-Low, SKA1-Low-central, "
+        "HERA, MWA-PhaseII; needs 21cmSense): the noiseless reference with the mean and the "
+        "wedge removed, then once per --hours",
+    )
+    run.add_argument(
+        "--hours",
+        metavar="H[,H...]",
+        help="observing times in hours for --telescope, e.g. 10,100,1000",
+    )
+    run.add_argument(
+        "--wedge",
+        metavar="WEDGE",
+        help="foreground wedge excluded from observed cubes: horizon (default), primary-beam, "
+        "none, or an angle in degrees",
+    )
     run.add_argument("--output", default="skcosmo21-output", help="report folder")
     run.add_argument(
         "--n-jobs", type=_int_in(1, None, "a positive integer"), default=1, help="workers"
@@ -131,6 +149,9 @@ def _study_config(args):
         changes.update(
             epochs_dense=args.epochs, epochs_autoencoder=args.epochs, epochs_cnn=args.epochs
         )
+    for key in ("telescope", "hours", "wedge"):
+        if getattr(args, key) is not None:
+            changes[key] = getattr(args, key)
     if args.test_data is not None:
         changes["test_data"] = args.test_data
     return config.replace(**changes)
@@ -181,8 +202,11 @@ def _run(args, argv):
     from .study._run import check_cache_dir, check_output_dir, default_cache_dir
 
     prog = "skcosmo21 run"
+    from .study._observing import check_observing
+
     try:
         config = _study_config(args)
+        check_observing(config)
         _check_data_paths(args.data)
         _check_data_paths(config.test_data, "--test-data")
         if args.data and config.test_data:

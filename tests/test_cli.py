@@ -154,6 +154,32 @@ def test_subpackages_load_lazily():
     assert "study" in dir(skcosmo21)
 
 
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--telescope", "VLA", "--hours", "10"], r"telescope must be one of \['SKA1-Low', "),
+        (["--telescope", "HERA"], "telescope HERA needs observing times: set hours"),
+        (["--hours", "10"], "hours are observing times of a telescope: set telescope"),
+        (["--telescope", "HERA", "--hours", "10,ten"], "hours must be a list of positive numbers"),
+        (["--telescope", "HERA", "--hours", "0"], "every value of hours must be a positive"),
+        (["--telescope", "HERA", "--hours", "1", "--wedge", "sideways"], "wedge must be one of"),
+        (
+            ["--telescope", "HERA", "--hours", "1", "--wedge", "95"],
+            r"angle in degrees in \(0, 90\]",
+        ),
+    ],
+)
+def test_bad_observing_options_are_refused_before_work(argv, message, tmp_path, capsys):
+    line = _checked_before_work(argv, tmp_path, capsys)
+    assert re.search(message, line), line
+
+
+def test_observing_without_21cmsense_is_refused_before_work(tmp_path, capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "py21cmsense", None)  # as if it were not installed
+    line = _checked_before_work(["--telescope", "HERA", "--hours", "10"], tmp_path, capsys)
+    assert "telescope HERA needs 21cmSense: pip install 'skcosmo21[observe]'" in line
+
+
 def test_test_data_is_checked_before_work(tmp_path, capsys, data_dir):
     missing = tmp_path / "no-such-boxes"
     line = _checked_before_work(["--test-data", str(missing)], tmp_path, capsys)

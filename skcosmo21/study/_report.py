@@ -29,6 +29,16 @@ CSV_COLUMNS = [
     "accuracy_escape_fraction",
     "fit_seconds",
 ]
+#: Columns added to results.csv when the study observes: which setting each row is.
+OBSERVING_COLUMNS = [
+    "setting",
+    "telescope",
+    "hours",
+    "wedge",
+    "noise_filter",
+    "hours_per_day",
+    "scan",
+]
 #: Columns that start results.csv with test data: which protocol each row is.
 PROTOCOL_COLUMNS = ["protocol", "train_data", "test_data"]
 
@@ -85,8 +95,9 @@ def per_class(evaluation):
 def format_table(results):
     """Plain-text table of accuracy per task and model, with chance, target and the study.
 
-    Rows of several protocols (with test data) are printed in one block per protocol,
-    sim→sim, sim→real, real→real, under its name.
+    Rows of several settings (simulated maps, then observations) are printed in one block
+    per setting, under its name; rows of several protocols (with test data) in one block per
+    protocol, sim→sim, sim→real, real→real.
 
     Parameters
     ----------
@@ -98,11 +109,14 @@ def format_table(results):
     table : str
     """
     lines = [f"{'task':<5}{'model':<42}{'accuracy':>18}{'chance':>9}{'target':>8}   study"]
-    protocol = None
+    block = None
     for row in sorted(results, key=_protocol_order):
-        if row.get("protocol", protocol) != protocol:
-            protocol = row["protocol"]
-            lines.append(f"-- {PROTOCOLS[protocol]}")
+        if "protocol" in row and row["protocol"] != block:
+            block = row["protocol"]
+            lines.append(f"-- {PROTOCOLS[block]}")
+        elif "setting" in row and row["setting"] != block:
+            block = row["setting"]
+            lines.append(f"-- {block}")
         accuracy = f"{row['accuracy_mean']:.3f} ± {row['accuracy_std']:.3f}"
         extra = ""
         if "accuracy_redshift" in row and "accuracy_escape_fraction" in row:
@@ -150,19 +164,27 @@ def write_atomically(path, text):
         raise
 
 
-def write_tables(out, payload, protocols=False):
-    """results.json (everything) and results.csv (one row per task, model and fold).
+def write_tables(out, payload, observing=False, protocols=False):
+    """results.json (everything) and results.csv (one row per setting, task, model and fold).
 
-    With ``protocols`` (test data), results.csv starts with each row's protocol and the data
-    it trained and was tested on.
+    With ``observing``, results.csv starts with the setting's columns (empty telescope,
+    hours and wedge for the simulated maps; empty hours for the noiseless reference); with
+    ``protocols`` (test data), with each row's protocol and the data it trained and was
+    tested on.
     """
     write_atomically(out / "results.json", json.dumps(_json_safe(payload), indent=2) + "\n")
     buffer = io.StringIO()
-    columns = PROTOCOL_COLUMNS + CSV_COLUMNS if protocols else CSV_COLUMNS
+    columns = CSV_COLUMNS
+    if protocols:
+        columns = PROTOCOL_COLUMNS + columns
+    if observing:
+        columns = OBSERVING_COLUMNS + columns
     writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore")
     writer.writeheader()
     for row in payload["results"]:
         origin = {column: row[column] for column in PROTOCOL_COLUMNS} if protocols else {}
+        if observing:
+            origin.update({"setting": row["setting"], **(row["observation"] or {})})
         for fold in row["folds"]:
             line = {**origin, "task": row["task"], "model": row["model"], **fold}
             for target, accuracy in zip(
@@ -261,6 +283,77 @@ def write_figures(out, cubes, results, evaluations, config, title_prefix=""):
         _save(fig, out / "accuracy_vs_neutral_fraction.png")
         written.append("accuracy_vs_neutral_fraction.png")
     return written
+
+
+def best_baseline(rows):
+    """The model without a network with the highest accuracy, of rows of one task and setting."""
+    from ._models import NEURAL_MODELS
+
+    baselines = [row for row in rows if row["model_key"] not in NEURAL_MODELS]
+    return max(baselines, key=lambda row: row["accuracy_mean"]) if baselines else None
+
+
+def write_observing_figure(out, results, config):
+    """Save :func:`observing_figure` as accuracy_vs_observing_time.png; return the name."""
+    _save(observing_figure(results, config), out / "accuracy_vs_observing_time.png")
+    return "accuracy_vs_observing_time.png"
+
+
+def observing_figure(results, config):
+    """Accuracy against observing time per task, for the best baseline and the CNN.
+
+    The best baseline is the one with the highest accuracy after the longest observing time.
+    Each curve carries its noiseless reference (mean and wedge removed, no noise) and its
+    accuracy on the simulated maps as horizontal lines.
+
+    Returns
+    -------
+    fig : matplotlib.figure.Figure
+        One panel per task.
+    """
+    from matplotlib.figure import Figure
+
+    from ..plotting import plot_accuracy_vs_observing_time
+
+    tasks = list(config.tasks)
+    fig = Figure(figsize=(4.2 * len(tasks), 3.8), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(1, len(tasks), sharey=True))
+    longest = max(config.hours)
+    for ax, task in zip(axes, tasks, strict=True):
+        rows = [row for row in results if row["task"] == task]
+        timed = [r for r in rows if r["observation"] is not None and r["observation"]["hours"]]
+        best = best_baseline([r for r in timed if r["observation"]["hours"] == longest])
+        keys = [best["model_key"]] if best is not None else []
+        keys += [key for key in ("cnn",) if key in config.task_models(task)]
+        for key in keys:
+            curve = sorted(
+                (r for r in timed if r["model_key"] == key),
+                key=lambda r: r["observation"]["hours"],
+            )
+            reference = [r for r in rows if r["model_key"] == key and _is_reference(r)]
+            simulated = [r for r in rows if r["model_key"] == key and r["observation"] is None]
+            plot_accuracy_vs_observing_time(
+                [r["observation"]["hours"] for r in curve],
+                [r["accuracy_mean"] for r in curve],
+                accuracy_std=[r["accuracy_std"] for r in curve],
+                without_noise=reference[0]["accuracy_mean"] if reference else None,
+                simulated=simulated[0]["accuracy_mean"] if simulated else None,
+                chance=curve[0]["chance"],
+                label=MODEL_NAMES[key],
+                ax=ax,
+            )
+        ax.set_title(f"task {task}: {TASKS[task]}", fontsize=9)
+    wedge = "no wedge cut" if config.wedge == "none" else f"{config.wedge} wedge excluded"
+    fig.suptitle(
+        f"{config.telescope}, {config.hours_per_day:g} h/day {config.scan}; mean removed, "
+        f"{wedge}. Dashed: no noise; dotted: simulated maps",
+        fontsize=9,
+    )
+    return fig
+
+
+def _is_reference(row):
+    return row["observation"] is not None and row["observation"]["hours"] is None
 
 
 def write_sim_vs_real_figure(out, results):

@@ -16,7 +16,21 @@ from ._config import DEFAULT, StudyConfig
 from ._data import StudyError
 from ._evaluation import evaluate, leave_one_realization_out
 from ._models import MODEL_NAMES, PATCH_MODELS, build_model
-from ._report import result_row, write_figures, write_sim_vs_real_figure, write_tables
+from ._observing import (
+    check_observing,
+    observe,
+    observing_settings,
+    prior_seed,
+    setting_label,
+    signal_prior,
+)
+from ._report import (
+    result_row,
+    write_figures,
+    write_observing_figure,
+    write_sim_vs_real_figure,
+    write_tables,
+)
 from ._sim_to_real import PROTOCOL_DATA, PROTOCOLS, align_test_data, keep_pairs, protocol_folds
 
 logger = logging.getLogger("skcosmo21.run")
@@ -43,7 +57,10 @@ def _probe_writable(path, what):
         probe.unlink()
     except OSError as error:
         reason = error.strerror or str(error)
-        raise StudyError(f"cannot write to {what} {str(path)!r}: {reason}") from None
+        raise StudyError(
+            f"cannot write to {what} {str(path)!r}: {reason} (it must be a folder that can be "
+            "created and written to)"
+        ) from None
     return path
 
 
@@ -137,6 +154,12 @@ def run_study(
     boxes, when they hold two realizations or more). The report adds ``sim_vs_real.png``;
     its confusion matrices are those of sim→real.
 
+    With ``config.telescope`` set, every task then runs again on the noiseless reference
+    (mean and wedge removed) and on the cubes the telescope would deliver after each of
+    ``config.hours`` (see :mod:`skcosmo21.study`'s observing settings), and the report adds
+    ``accuracy_vs_observing_time.png``. Each observation's folds are cached apart: the cache
+    key holds the fold's data.
+
     Parameters
     ----------
     config : StudyConfig, default=DEFAULT
@@ -164,11 +187,13 @@ def run_study(
     Returns
     -------
     results : list of dict
-        One row per (task, model), or per (task, model, protocol) with test data: mean and
-        spread of the fold accuracies, the folds, chance, per-class accuracy beside the
-        classes' mean neutral fraction; with test data also ``protocol`` (a key of
-        ``PROTOCOLS``: ``"sim_to_sim"``, ``"sim_to_real"``, ``"real_to_real"``), and
-        ``train_data`` and ``test_data`` (``"simulator"`` or ``"test data"``).
+        One row per (setting, task, model), or per (task, model, protocol) with test data:
+        mean and spread of the fold accuracies, the folds, chance, per-class accuracy beside
+        the classes' mean neutral fraction; with a telescope, ``setting`` (its name) and
+        ``observation`` (telescope, hours, wedge, ...; None for the simulated maps); with
+        test data, ``protocol`` (a key of ``PROTOCOLS``: ``"sim_to_sim"``,
+        ``"sim_to_real"``, ``"real_to_real"``), and ``train_data`` and ``test_data``
+        (``"simulator"`` or ``"test data"``).
     """
     start = time.perf_counter()
     if not isinstance(config, StudyConfig):
@@ -186,6 +211,7 @@ def run_study(
             "simulator: give data (--data) or test data (--test-data), not both"
         )
     out = check_output_dir(output)
+    check_observing(config)
     memory = joblib.Memory(str(check_cache_dir(cache_dir or default_cache_dir())), verbose=0)
 
     real = test_source = None
@@ -214,53 +240,40 @@ def run_study(
     logger.info("data ready after %.0f s", data_seconds)
     out.mkdir(parents=True, exist_ok=True)
 
-    results, evaluations = [], {}
+    settings = [None, *observing_settings(config)]
+    prior = None
+    if any(s is not None and s["noise_filter"] == "wiener" for s in settings):
+        prior = signal_prior(cubes, random_state=random_state, memory=memory)
+    results, evaluations, observations = [], {}, []
     n_evaluations = sum(len(config.task_models(task)) for task in config.tasks)
     logger.info(
-        "%d tasks, %d (task, model) evaluations, %s; cached in %s",
+        "%d tasks, %d (task, model) evaluations on %d setting(s), %s; cached in %s",
         len(config.tasks),
         n_evaluations,
+        len(settings),
         "sim→sim, sim→real and real→real" if real is not None else "leave-one-realization-out",
         memory.location,
     )
-    for task in config.tasks:
-        slices, patches, subset = _data.task_datasets(cubes, task, config)
-        if real is not None:
-            real_slices, real_patches, real_subset = _data.task_datasets(real, task, config)
-        for key in config.task_models(task):
-            dataset = patches if key in PATCH_MODELS else slices
-            model = build_model(
-                key, config, task, pixel_size=dataset.pixel_size, random_state=random_state
-            )
-            if real is None:
-                protocols = [(None, leave_one_realization_out(dataset), subset)]
-            else:
-                real_dataset = real_patches if key in PATCH_MODELS else real_slices
-                protocols = protocol_folds((dataset, subset), (real_dataset, real_subset))
-            for protocol, folds, test_cubes in protocols:
-                task_start = time.perf_counter()
-                label = f"task {task} | {MODEL_NAMES[key]}"
-                if protocol is not None:
-                    label = f"{PROTOCOLS[protocol]} | {label}"
-                evaluation = evaluate(model, folds, memory=memory, label=label)
-                seconds = time.perf_counter() - task_start
-                row = result_row(task, key, evaluation, test_cubes, seconds)
-                if protocol is not None:
-                    row["protocol"] = protocol
-                    row["train_data"], row["test_data"] = PROTOCOL_DATA[protocol]
-                row["folds"] = evaluation["folds"]
-                results.append(row)
-                # The report's figures show what a user gets: sim→real when there are real
-                # boxes.
-                if protocol in (None, "sim_to_real"):
-                    evaluations[(task, key)] = evaluation
-                logger.info(
-                    "%s: accuracy %.3f ± %.3f", label, row["accuracy_mean"], row["accuracy_std"]
-                )
+    if real is not None:
+        results, evaluations = _evaluate_protocols(cubes, real, config, memory, random_state)
+    for setting in settings if real is None else ():
+        seen = observe(cubes, setting, random_state=random_state, signal_power=prior)
+        if setting is not None:
+            observations.append({"setting": setting_label(setting), **seen.observation})
+        rows, found = _evaluate_tasks(seen, config, memory, random_state, setting)
+        results += rows
+        if setting is None:
+            evaluations = found
+        del seen
 
     logger.info("writing the report to %s", out)
     report_start = time.perf_counter()
-    shown = [row for row in results if row.get("protocol") in (None, "sim_to_real")]
+    # The figures show what a user gets: the simulated maps, or sim→real with real boxes.
+    shown = [
+        row
+        for row in results
+        if row.get("observation") is None and row.get("protocol") in (None, "sim_to_real")
+    ]
     figures = write_figures(
         out,
         cubes,
@@ -269,6 +282,8 @@ def run_study(
         config,
         title_prefix="sim→real, " if real is not None else "",
     )
+    if config.observing:
+        figures.append(write_observing_figure(out, results, config))
     if real is not None:
         figures.append(write_sim_vs_real_figure(out, results))
     payload = {
@@ -287,12 +302,82 @@ def run_study(
         "figures": figures,
         "results": results,
     }
+    if config.observing:
+        payload["observations"] = observations
+        if prior is not None:
+            payload["wiener_signal_prior"] = {
+                "simulator_random_state": prior_seed(random_state),
+                "power_per_shell_mK2Mpc3": prior,
+            }
     if real is not None:
         payload["test_data"] = test_source
         payload["protocols"] = {
             key: {"name": name, "train": PROTOCOL_DATA[key][0], "test": PROTOCOL_DATA[key][1]}
             for key, name in PROTOCOLS.items()
         }
-    write_tables(out, payload, protocols=real is not None)
+    write_tables(out, payload, observing=config.observing, protocols=real is not None)
     logger.info("done in %.0f s", time.perf_counter() - start)
     return results
+
+
+def _evaluate_tasks(cubes, config, memory, random_state, setting):
+    """Every task and model on ``cubes`` (one setting): result rows and evaluations."""
+    rows, evaluations = [], {}
+    prefix = "" if setting is None else f"{setting_label(setting)} | "
+    for task in config.tasks:
+        slices, patches, subset = _data.task_datasets(cubes, task, config)
+        for key in config.task_models(task):
+            task_start = time.perf_counter()
+            dataset = patches if key in PATCH_MODELS else slices
+            model = build_model(
+                key, config, task, pixel_size=dataset.pixel_size, random_state=random_state
+            )
+            label = f"{prefix}task {task} | {MODEL_NAMES[key]}"
+            evaluation = evaluate(
+                model, leave_one_realization_out(dataset), memory=memory, label=label
+            )
+            row = result_row(task, key, evaluation, subset, time.perf_counter() - task_start)
+            row["folds"] = evaluation["folds"]
+            if config.observing:
+                row["setting"] = setting_label(setting)
+                row["observation"] = setting
+            rows.append(row)
+            evaluations[(task, key)] = evaluation
+            logger.info(
+                "%s: accuracy %.3f ± %.3f", label, row["accuracy_mean"], row["accuracy_std"]
+            )
+    return rows, evaluations
+
+
+def _evaluate_protocols(cubes, real, config, memory, random_state):
+    """Every task and model under sim→sim, sim→real and real→real: rows and evaluations.
+
+    The evaluations kept for the report's figures are sim→real's, what a user gets.
+    """
+    rows, evaluations = [], {}
+    for task in config.tasks:
+        slices, patches, subset = _data.task_datasets(cubes, task, config)
+        real_slices, real_patches, real_subset = _data.task_datasets(real, task, config)
+        for key in config.task_models(task):
+            dataset = patches if key in PATCH_MODELS else slices
+            real_dataset = real_patches if key in PATCH_MODELS else real_slices
+            model = build_model(
+                key, config, task, pixel_size=dataset.pixel_size, random_state=random_state
+            )
+            protocols = protocol_folds((dataset, subset), (real_dataset, real_subset))
+            for protocol, folds, test_cubes in protocols:
+                task_start = time.perf_counter()
+                label = f"{PROTOCOLS[protocol]} | task {task} | {MODEL_NAMES[key]}"
+                evaluation = evaluate(model, folds, memory=memory, label=label)
+                seconds = time.perf_counter() - task_start
+                row = result_row(task, key, evaluation, test_cubes, seconds)
+                row["protocol"] = protocol
+                row["train_data"], row["test_data"] = PROTOCOL_DATA[protocol]
+                row["folds"] = evaluation["folds"]
+                rows.append(row)
+                if protocol == "sim_to_real":
+                    evaluations[(task, key)] = evaluation
+                logger.info(
+                    "%s: accuracy %.3f ± %.3f", label, row["accuracy_mean"], row["accuracy_std"]
+                )
+    return rows, evaluations

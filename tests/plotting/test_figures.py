@@ -9,6 +9,7 @@ from sklearn.pipeline import make_pipeline
 
 from skcosmo21.plotting import (
     plot_accuracy_vs_neutral_fraction,
+    plot_accuracy_vs_observing_time,
     plot_confusion_matrix,
     plot_learning_curves,
     plot_sim_vs_real,
@@ -67,6 +68,52 @@ def test_accuracy_vs_neutral_fraction_counts_joint_outputs_and_skips_unknown():
     np.testing.assert_allclose(ax.lines[0].get_xydata(), [[0.25, 0.5], [0.75, 1.0]])
     with pytest.raises(ValueError, match="no finite value"):
         plot_accuracy_vs_neutral_fraction([1], [1], [np.nan])
+
+
+def test_accuracy_vs_observing_time_draws_the_curve_and_its_references_in_one_colour():
+    fig, ax = plt.subplots()
+    out = plot_accuracy_vs_observing_time(
+        [1000, 10, 100],
+        [0.8, 0.3, 0.6],
+        accuracy_std=[0.05, 0.01, 0.02],
+        without_noise=0.9,
+        simulated=0.97,
+        chance=0.2,
+        label="CNN",
+        ax=ax,
+    )
+    assert out is ax
+    assert ax.get_xscale() == "log"
+    curve = ax.lines[0]
+    # Sorted by time, whatever order the times came in.
+    np.testing.assert_allclose(curve.get_xydata(), [[10, 0.3], [100, 0.6], [1000, 0.8]])
+    levels = {tuple(line.get_ydata()): line for line in ax.lines[1:] if line.get_xdata()[0] == 0}
+    assert levels[(0.9, 0.9)].get_linestyle() == "--"
+    assert levels[(0.97, 0.97)].get_linestyle() == ":"
+    assert levels[(0.9, 0.9)].get_color() == levels[(0.97, 0.97)].get_color() == curve.get_color()
+    assert (0.2, 0.2) in levels
+    (bars,) = ax.collections  # the error bars: one segment per time, +-std around the point
+    segments = sorted(bars.get_segments(), key=lambda segment: segment[0][0])
+    np.testing.assert_allclose(
+        [s[:, 1] for s in segments], [[0.29, 0.31], [0.58, 0.62], [0.75, 0.85]]
+    )
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["CNN"]
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (([10, 0], [0.5, 0.5]), "hours must be positive observing times"),
+        (([10, 100], [0.5]), r"accuracy must be one value per observing time \(2,\)"),
+        (([10], [1.5]), r"accuracy must lie in \[0, 1\]"),
+        (([10], [0.5], {"accuracy_std": [-0.1]}), "accuracy_std must be non-negative"),
+        (([10], [0.5], {"without_noise": 2.0}), r"without_noise must be an accuracy in \[0, 1\]"),
+    ],
+)
+def test_accuracy_vs_observing_time_names_bad_input(arguments, message):
+    hours, accuracy, *keywords = arguments
+    with pytest.raises(ValueError, match=message):
+        plot_accuracy_vs_observing_time(hours, accuracy, **(keywords[0] if keywords else {}))
 
 
 class _Trained:
