@@ -1545,6 +1545,28 @@ _obs(
 )
 
 
+HUGE32 = (CUBES16[:1] / np.abs(CUBES16[:1]).max() * 1e38).astype(np.float32)
+_obs(
+    "remove_wedge of float32 values near 1e38 stays finite",
+    ("cubes",),
+    _obs_call("remove_wedge", HUGE32, 32.0, 8.0),
+    expect="either",
+    check=finite,
+)
+_obs(
+    "remove_transverse_mean of float32 values near 1e38 stays finite",
+    ("cubes",),
+    _obs_call("remove_transverse_mean", HUGE32),
+    expect="either",
+    check=finite,
+)
+_obs(
+    "remove_transverse_mean of 1x1x1 cubes",
+    ("cubes",),
+    _obs_call("remove_transverse_mean", np.ones((2, 1, 1, 1))),
+)
+
+
 def _obs_estimator(label, cls, names, X, **params):
     def setup():
         est = api("observation", cls, *params)(**params)
