@@ -37,13 +37,24 @@ def check_numeric_array(X, name="X", *, ndim_hint=""):
     X : ndarray (or the array-like itself when it has a dtype)
     """
     expected = f"{name} must be a numeric array of real numbers{ndim_hint}"
-    if X is None or isinstance(X, str | bytes) or np.ndim(X) == 0:
+    if X is None or isinstance(X, str | bytes | numbers.Number):
         raise ValueError(f"{expected}; got {type(X).__name__} {str(X)[:60]!r}")
     if getattr(X, "dtype", None) is None:
         try:
             X = np.asarray(X)
         except ValueError as error:  # ragged nested lists
             raise ValueError(f"{expected}; got a ragged sequence ({error})") from None
+    if X.ndim == 0:
+        raise ValueError(f"{expected}; got a 0-d array {str(X)[:60]!r}")
+    if X.dtype.kind == "c":
+        # scikit-learn's wording, which its estimator checks look for.
+        raise ValueError(f"Complex data not supported: {expected}")
+    if X.dtype.kind == "O":
+        # Objects that are numbers are numbers (as for check_array); anything else is named.
+        try:
+            return X.astype(np.float64)
+        except (TypeError, ValueError) as error:
+            raise type(error)(f"{expected}; {error}") from None
     if X.dtype.kind not in "fiub":
         raise ValueError(f"{expected}; got dtype {X.dtype}")
     return X

@@ -3,6 +3,10 @@ import os
 # Silence TensorFlow's C++ logging before any test imports it.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+# The tests' networks are tiny: one TensorFlow thread per op avoids thread-pool handoffs that
+# cost more than the arithmetic (measured 2-5x faster steps on the 2-core CI machine).
+os.environ.setdefault("TF_NUM_INTRAOP_THREADS", "1")
+os.environ.setdefault("TF_NUM_INTEROP_THREADS", "1")
 
 import pathlib  # noqa: E402
 

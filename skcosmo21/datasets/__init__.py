@@ -4,9 +4,11 @@ from ._io import CubeStack, load_21cmfast, load_cubes, parse_raw_box_name, save_
 from ._lightcone import load_lightcone, make_lightcone_dataset
 from ._simulator import make_reionization_cubes
 from ._slice_dataset import make_slice_dataset
+from ._streaming import SimulationStream, simulation_seed
 
 __all__ = [
     "CubeStack",
+    "SimulationStream",
     "load_21cmfast",
     "load_cubes",
     "load_lightcone",
@@ -15,4 +17,5 @@ __all__ = [
     "make_slice_dataset",
     "parse_raw_box_name",
     "save_cubes",
+    "simulation_seed",
 ]

@@ -1,6 +1,8 @@
 """Neural estimators on TensorFlow/Keras with the full scikit-learn contract.
 
-Importing this subpackage imports TensorFlow (several seconds); the rest of skcosmo21 does not.
+Importing this subpackage does not import TensorFlow: Keras is imported when a network is
+first built (fit, or a builder function), so constructing, cloning and configuring estimators
+stays cheap.
 """
 
 from ._builders import build_autoencoder, build_conv_network, build_dense_network

@@ -1,84 +1,110 @@
-"""The scikit-learn contract for Keras models, built on scikeras.
+"""The scikit-learn contract for Keras networks, owned here on Keras 3.
 
-This is the only module of skcosmo21 that imports scikeras, so the wrapper library could be
-swapped without touching the estimators. scikeras 0.13 (its last release) predates
-scikit-learn 1.6's tags: its ``KerasClassifier`` puts ``BaseEstimator`` before
-``ClassifierMixin`` and defines no ``__sklearn_tags__``, so ``is_classifier`` is False and
-``cross_val_score(..., cv=5)`` silently stops stratifying. Here the mixins come first and the
-tags are declared; scikeras supplies model building (``_keras_build_fn`` with fitted ``meta``),
-input validation, the Keras fit loop, prediction and pickling of Keras models.
+Why not scikeras: its wrappers import Keras, hence TensorFlow (about 6 s), when their module is
+imported, and ``import skcosmo21.neural`` must stay cheap until a network is built; its
+``BaseWrapper`` also predates scikit-learn 1.6's tags (``BaseEstimator`` before the mixins, no
+``__sklearn_tags__``), so subclassing it means fixing its class order and tags and reading its
+private methods to know what a fit does. What we need from it is small: validate input, encode
+targets, build a network from fitted metadata, run a training loop, pickle a Keras model. It is
+written out here, where a reader can follow every step, and Keras and TensorFlow are imported
+only inside the functions that build or run a network (``_training``, ``_layers``).
 
-On top of scikeras this base adds what the original study lacked: a validation split drawn by
-``groups`` (so slices of one cube never sit on both sides), fixed by ``random_state`` and
-reused when training resumes; a ``history_`` that survives ``warm_start``; early stopping;
-checkpoints that let an interrupted fit resume; and seeded, deterministic training.
+What a ``fit`` does, in order:
+
+1. validate the parameters (``_parameter_constraints``) and the data: float32-representable
+   numbers (float64 beyond float32's range is refused, not turned into infinities), the sample
+   shape of the first fit on every later call;
+2. start afresh (seed, encode targets, build the network) unless ``warm_start`` continues the
+   fitted one; with ``checkpoint_dir`` and ``resume=True``, take up an interrupted fit whose
+   estimator, parameters and data fingerprint (a hash of X, y, weights, groups) match;
+3. hold out a validation split (whole ``groups`` when given) fixed by ``random_state``; a
+   resumed fit keeps the split of its checkpoint and a warm start the same samples, found by
+   content whatever their order;
+4. train ``epochs`` passes (the epochs an interrupted call had left, when resuming), shuffled
+   and, with ``augment``, transformed by exact symmetries, each pass seeded by
+   ``(seed, epoch number)`` so that an interrupted and resumed fit equals an uninterrupted one;
+   record ``history_``; stop early; write a checkpoint after every epoch.
+
+``partial_fit`` is one pass over the batch it is given (scikit-learn's out-of-core protocol,
+``classes=`` on the first call of a classifier), keeping the optimizer's state between calls;
+``fit_stream`` trains afresh on a stream of chunks, such as
+:class:`skcosmo21.datasets.SimulationStream`, by calling it once per chunk.
 """
 
 import difflib
-import json
+import logging
 import numbers
 import os
-import pathlib
+import uuid
 import warnings
-from collections import defaultdict
 
 import numpy as np
-import scipy.sparse as sp
-from scikeras.wrappers import BaseWrapper
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, TransformerMixin
 from sklearn.exceptions import DataConversionWarning
 from sklearn.model_selection import GroupShuffleSplit, ShuffleSplit, StratifiedShuffleSplit
-from sklearn.preprocessing import FunctionTransformer
+from sklearn.utils import check_array, check_consistent_length
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
-from ._targets import ClassifierTargetEncoder, RegressorTargetEncoder
+from ..utils import RANDOM_STATE_CONSTRAINT, Interval, InvalidParameterError, StrOptions
+from ._augment import random_symmetries, rotatable_slices
+from ._checkpoint import (
+    CheckpointFolder,
+    data_fingerprint,
+    pack_mask,
+    row_digests,
+    unpack_mask,
+)
+from ._targets import ClassifierTargetEncoder, ReconstructionTargetEncoder, RegressorTargetEncoder
+
+logger = logging.getLogger(__name__)
+
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+_ACTIVATIONS = {"relu", "elu", "gelu", "selu", "silu", "swish", "tanh", "sigmoid", "softplus"}
+#: Parameters that do not change what a fit computes: a checkpoint written under other values
+#: of these may be resumed.
+_NOT_IN_FINGERPRINT = ("epochs", "verbose", "checkpoint_dir", "warm_start", "resume")
 
 
-def _keras():
-    import keras
+def _layer_sizes(value, name, owner, allow_empty):
+    """Refuse anything but a tuple or list of positive integers, naming the parameter."""
+    valid = isinstance(value, (tuple, list)) and all(
+        isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= 1 for v in value
+    )
+    if not valid or (not allow_empty and not value):
+        example = "(8,)" if not isinstance(value, numbers.Integral) else f"({value},)"
+        raise InvalidParameterError(
+            f"The {name!r} parameter of {owner} must be a {'' if allow_empty else 'non-empty '}"
+            f"tuple of positive integers, e.g. {example}; got {value!r}."
+        )
 
-    return keras
 
-
-class _KerasEstimator(BaseEstimator):
+class _NeuralEstimator(BaseEstimator):
     """Shared machinery of every neural estimator; not public.
 
     Subclasses define ``__init__`` with explicit hyperparameters, ``_input_kind`` ("dense":
-    vectors or images; "conv": images only) and ``_build_network(meta)``.
-
-    scikeras's methods are reused as plain functions rather than by inheriting
-    ``BaseWrapper``: that class defines the legacy ``_more_tags`` without
-    ``__sklearn_tags__``, which scikit-learn >= 1.6 rejects anywhere in an estimator's MRO,
-    and it orders ``BaseEstimator`` before the mixins. None of the borrowed methods uses
-    ``super()``, so they behave exactly as in scikeras.
+    vectors or images, flattened by the network; "conv": signals (n, length) or images (n, h,
+    w[, c])), ``_target_encoder()`` and ``_network()`` (builder and keyword arguments).
     """
 
-    _scikeras_initialize = BaseWrapper._initialize
-    _validate_data = BaseWrapper._validate_data
-    _check_model_param = BaseWrapper._check_model_param
-    _build_keras_model = BaseWrapper._build_keras_model
-    _ensure_compiled_model = BaseWrapper._ensure_compiled_model
-    _fit_keras_model = BaseWrapper._fit_keras_model
-    _predict_raw_scikeras = BaseWrapper._predict_raw
-    _get_metadata = BaseWrapper._get_metadata
-    _initialize_callbacks = BaseWrapper._initialize_callbacks
-    _type_of_target = BaseWrapper._type_of_target
-    initialized_ = BaseWrapper.initialized_
-    __name__ = BaseWrapper.__dict__["__name__"]
-
-    # scikeras reads these; they are not hyperparameters of ours.
-    model = None
-    build_fn = None
     _input_kind = "dense"
-    # Keras.fit arguments taken from our parameters; epochs and validation are handled here.
-    _fit_kwargs = frozenset({"batch_size", "verbose"})
-    _predict_kwargs = frozenset({"batch_size", "verbose"})
+    _augments = False
 
-    # Parameters come from the __init__ signature, as in scikit-learn, not from the instance
-    # __dict__ as scikeras does: fitted or private state can then never leak into get_params.
-    _get_param_names = classmethod(BaseEstimator._get_param_names.__func__)
+    _parameter_constraints = {
+        "epochs": [Interval(numbers.Integral, 1, None, closed="left")],
+        "batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
+        "learning_rate": [Interval(numbers.Real, 0, None, closed="neither")],
+        "optimizer": [StrOptions({"adam", "adamw", "rmsprop", "sgd"})],
+        "validation_fraction": [Interval(numbers.Real, 0, 1, closed="left")],
+        "early_stopping": ["boolean"],
+        "n_iter_no_change": [Interval(numbers.Integral, 1, None, closed="left")],
+        "warm_start": ["boolean"],
+        "checkpoint_dir": [None, str, os.PathLike],
+        "resume": ["boolean"],
+        "random_state": RANDOM_STATE_CONSTRAINT,
+        "verbose": ["verbose"],
+    }
 
     def set_params(self, **params):
         """Set parameters; an unknown name gets a "did you mean" suggestion.
@@ -104,168 +130,235 @@ class _KerasEstimator(BaseEstimator):
                 )
         return super().set_params(**params)
 
-    # ----------------------------------------------------------------- validation helpers
-    def _check_hyperparameters(self):
-        checks = {
-            "epochs": (numbers.Integral, 1),
-            "batch_size": (numbers.Integral, 1),
-        }
-        for name, (kind, low) in checks.items():
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, kind) or value < low:
-                raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
-        if not isinstance(self.learning_rate, numbers.Real) or not self.learning_rate > 0:
-            raise ValueError(f"learning_rate must be a positive number, got {self.learning_rate!r}")
-        fraction = self.validation_fraction
-        if not isinstance(fraction, numbers.Real) or not 0.0 <= fraction < 1.0:
-            raise ValueError(f"validation_fraction must be in [0, 1), got {fraction!r}")
-        if self.optimizer not in ("adam", "sgd", "rmsprop", "adamw"):
-            raise ValueError(
-                f"optimizer must be 'adam', 'adamw', 'rmsprop' or 'sgd', got {self.optimizer!r}"
-            )
+    # ------------------------------------------------------------------- validation
+    def _check_params(self):
+        self._validate_params()
+        self._check_architecture()
 
-    def _check_input_shape(self, X):
+    def _check_architecture(self):
+        """Element-wise checks that a constraint table cannot express; subclasses extend."""
+
+    def _check_X(self, X, reset):
+        """Validated float32 samples; the sample shape is learnt (reset) or checked."""
         name = type(self).__name__
-        if sp.issparse(X):
-            raise TypeError(f"{name} does not support sparse input; pass a dense array")
-        shape = X.shape if hasattr(X, "shape") else np.asarray(X).shape
-        ndim = len(shape)
-        kind = getattr(getattr(X, "dtype", None), "kind", "f")
-        # Object arrays of numbers are accepted for feature rows, as scikit-learn does;
-        # images must be numeric arrays, and strings never are.
-        if kind in "USV" or (kind == "O" and self._input_kind == "conv"):
-            raise ValueError(f"{name} needs a numeric array, got dtype {X.dtype}")
-        if ndim == 1:
-            raise ValueError(
-                f"{name} expected a 2-D or higher array, got a 1-D array of shape {shape}. "
-                "Reshape your data, e.g. with X.reshape(-1, 1) for a single feature."
-            )
-        if self._input_kind == "conv" and ndim not in (3, 4):
-            raise ValueError(
-                f"{name} needs images of shape (n, height, width) or (n, height, width, "
-                f"channels); got an array of shape {shape}"
-            )
-        if self._input_kind == "dense" and ndim not in (2, 3, 4):
-            raise ValueError(
-                f"{name} needs vectors (n, features) or images (n, height, width[, channels]); "
-                f"got an array of shape {shape}"
-            )
-        fitted_shape = getattr(self, "X_shape_", None)
-        if fitted_shape is not None and tuple(shape[1:]) != tuple(fitted_shape[1:]):
-            if ndim == 2 and len(fitted_shape) == 2:
+        if getattr(getattr(X, "dtype", None), "kind", None) == "O" and any(
+            isinstance(v, (str, bytes)) for v in np.asarray(X).flat
+        ):
+            # check_array would parse numeric strings: text is not a number.
+            raise ValueError(f"{name} needs a numeric array; X holds strings (dtype object)")
+        X = check_array(
+            X,
+            accept_sparse=False,
+            dtype="numeric",
+            allow_nd=True,
+            ensure_all_finite=True,
+            input_name="X",
+            estimator=self,
+        )
+        if X.ndim > 4:
+            what = "signals (n, length), images (n, height, width) or (n, height, width, channels)"
+            if self._input_kind == "dense":
+                what = "vectors (n, features) or images (n, height, width[, channels])"
+            raise ValueError(f"{name} needs {what}; got an array of shape {X.shape}")
+        if 0 in X.shape[1:]:
+            raise ValueError(f"{name} needs samples with at least one value; got shape {X.shape}")
+        if X.dtype != np.float32 and X.size:
+            largest = max(abs(float(X.max())), abs(float(X.min())))
+            if largest > _FLOAT32_MAX:
                 raise ValueError(
-                    f"X has {shape[1]} features, but {name} is expecting "
-                    f"{fitted_shape[1]} features as input"
+                    f"X holds values up to {largest:.3g} in magnitude, beyond float32's range "
+                    f"(±{_FLOAT32_MAX:.3g}) in which {name} computes; rescale X (e.g. "
+                    "standardise it) first"
+                )
+        X = X.astype(np.float32, copy=False)
+        if reset:
+            self.sample_shape_ = tuple(int(d) for d in X.shape[1:])
+            self.n_features_in_ = int(np.prod(self.sample_shape_))
+        elif tuple(X.shape[1:]) != self.sample_shape_:
+            if X.ndim == 2 and len(self.sample_shape_) == 1:
+                raise ValueError(
+                    f"X has {X.shape[1]} features, but {name} is expecting "
+                    f"{self.sample_shape_[0]} features as input."
                 )
             raise ValueError(
-                f"X has samples of shape {tuple(shape[1:])}, but {name} was fitted on samples "
-                f"of shape {tuple(fitted_shape[1:])}"
+                f"X has samples of shape {tuple(X.shape[1:])}, but {name} was fitted on "
+                f"samples of shape {self.sample_shape_}"
             )
-        if shape[0] == 0:
-            raise ValueError(f"{name} needs at least one sample; got 0 samples")
+        return X
 
-    @property
-    def feature_encoder(self):
-        """Cast inputs to float32 and give single-channel images their channel axis."""
-        if self._input_kind == "conv":
-            return FunctionTransformer(_to_float32_with_channel)
-        return FunctionTransformer(_to_float32)
+    def _network_input(self, X):
+        """The array the network takes: a channel axis is added to signals and images."""
+        if self._input_kind == "conv" and X.ndim in (2, 3):
+            return X[..., None]
+        return X
 
-    # --------------------------------------------------------------------- seeding
-    def _seed(self):
-        """Seed Keras's global generators so weights, dropout and shuffling repeat.
+    def _check_sample_weight(self, sample_weight, n_samples):
+        if sample_weight is None:
+            return np.ones(n_samples, np.float32)
+        sample_weight = np.asarray(sample_weight, dtype=np.float64)
+        if sample_weight.shape != (n_samples,):
+            raise ValueError(
+                f"sample_weight must have shape ({n_samples},), got {sample_weight.shape}"
+            )
+        if not np.isfinite(sample_weight).all() or (sample_weight < 0).any():
+            raise ValueError("sample_weight must be finite and non-negative")
+        if not sample_weight.any():
+            raise ValueError("sample_weight must not be all zero")
+        return sample_weight.astype(np.float32)
 
-        scikeras seeds TensorFlow and enables op determinism around building and fitting,
-        but Keras 3 initialisers draw from Keras's own seed generator, which only
-        ``keras.utils.set_random_seed`` resets. NumPy's and Python's global states are
-        restored so that seeding a model does not reseed the caller's code.
-        """
-        if self._random_state is None:
-            return
-        import random
+    def _check_groups(self, groups, n_samples):
+        if groups is None:
+            return None
+        groups = np.asarray(groups)
+        if groups.shape != (n_samples,):
+            raise ValueError(
+                f"groups must hold one label per sample, shape ({n_samples},); got shape "
+                f"{groups.shape}"
+            )
+        return groups
 
-        # The legacy global NumPy state is exactly what Keras reseeds, so it is what we save.
-        numpy_state, python_state = np.random.get_state(), random.getstate()  # noqa: NPY002
-        _keras().utils.set_random_seed(int(self._random_state))
-        np.random.set_state(numpy_state)  # noqa: NPY002
-        random.setstate(python_state)
+    def _rotatable(self, locations, n_samples):
+        if locations is not None and not self._augments:
+            raise ValueError(
+                f"{type(self).__name__} takes locations only to orient augmentation; it has "
+                "no augment option"
+            )
+        return rotatable_slices(locations, n_samples)
 
-    def _initialize(self, X, y=None):
+    # ----------------------------------------------------------------- start / state
+    def _resolve_seed(self):
+        """(seed used for splits, shuffling and augmentation; whether Keras is seeded)."""
+        if self.random_state is None:
+            return int(np.random.SeedSequence().generate_state(1)[0]), False
         if isinstance(self.random_state, np.random.RandomState):
-            # Draw one integer without advancing the caller's RandomState, as scikeras does.
+            # Draw one integer without advancing the caller's RandomState.
             state = np.random.RandomState()
             state.set_state(self.random_state.get_state())
-            self._random_state = int(state.randint(0, 2**31 - 1))
-        else:
-            self._random_state = self.random_state
-        self._seed()
-        return self._scikeras_initialize(X, y)
+            return int(state.randint(0, 2**32 - 1, dtype=np.int64)), True
+        return int(self.random_state), True
 
-    def _keras_build_fn(self, meta):
-        model = self._build_network(meta)
-        model.compile(
-            optimizer=self._make_optimizer(), loss=self._loss(meta), **self._compile_extra(meta)
+    def _start(self, X, y, classes=None):
+        """Forget any previous fit: seed, fit the target encoder, build a fresh network."""
+        from . import _training
+
+        self._seed, seeded = self._resolve_seed()
+        self._encoder = self._target_encoder()
+        if y is not None:
+            if isinstance(self._encoder, ClassifierTargetEncoder):
+                self._encoder.fit(y, classes=classes)
+            else:
+                self._encoder.fit(y)
+        self._set_target_attributes()
+        self._architecture = self._current_architecture()
+        values = _training.initial_values(
+            self._architecture["key"], self._build, self._seed if seeded else None
         )
-        return model
+        self._set_values(values)
+        self._optimizer_state = None
+        self.history_ = {}
+        self._row_digests = None
 
-    def _make_optimizer(self):
-        keras = _keras()
-        optimizers = {
-            "adam": keras.optimizers.Adam,
-            "adamw": keras.optimizers.AdamW,
-            "rmsprop": keras.optimizers.RMSprop,
-            "sgd": keras.optimizers.SGD,
-        }
-        return optimizers[self.optimizer](learning_rate=self.learning_rate)
+    def _set_target_attributes(self):
+        """Expose what the encoder learnt (``classes_``...); subclasses extend."""
 
-    def _compile_extra(self, meta):
-        return {}
+    def _set_values(self, values):
+        """Hold a network's variable values; a new token tells workspaces they changed."""
+        self._values = values
+        self._values_token = uuid.uuid4().hex
 
-    # --------------------------------------------------------------- validation split
-    def _validation_split(self, X, y, groups, resuming):
-        n_samples = len(X)
-        if not self.validation_fraction:
-            return np.ones(n_samples, bool)
-        previous = getattr(self, "validation_mask_", None)
-        if resuming and previous is not None and len(previous) == n_samples:
-            return ~previous  # the same held-out samples as before the resumed fit
-        seed = self._random_state if self._random_state is not None else None
-        n_val = int(np.ceil(self.validation_fraction * n_samples))
-        if groups is not None:
-            groups = np.asarray(groups)
-            if len(groups) != n_samples:
-                raise ValueError(f"groups has {len(groups)} entries but X has {n_samples} samples")
-            if np.unique(groups).size < 2:
-                raise ValueError("a group-aware validation split needs at least 2 groups")
-            splitter = GroupShuffleSplit(1, test_size=self.validation_fraction, random_state=seed)
-        elif self._stratify_validation(y, n_val):
-            splitter = StratifiedShuffleSplit(1, test_size=n_val, random_state=seed)
-        else:
-            splitter = ShuffleSplit(1, test_size=n_val, random_state=seed)
-        if n_samples - n_val < 1:
-            raise ValueError(
-                f"validation_fraction={self.validation_fraction} leaves no training sample "
-                f"with n_samples={n_samples}"
+    @property
+    def model_(self):
+        """The trained network as a Keras model.
+
+        Built from the fitted variable values on first access and kept until the next fit;
+        it is a copy: training or changing it does not change the estimator.
+        """
+        if "_values" not in self.__dict__:
+            raise AttributeError(f"{type(self).__name__} is not fitted: it has no model_")
+        cached = self.__dict__.get("_model")
+        if cached is None or cached[0] != self._values_token:
+            from . import _training
+
+            model = _training.build_with_values(self._build, self._values)
+            self._model = (self._values_token, model)
+        return self._model[1]
+
+    def _workspace(self):
+        from . import _training
+
+        architecture = self._architecture
+        return _training.workspace(
+            architecture["key"],
+            self._build,
+            architecture["optimizer"],
+            self._encoder.head_kinds(),
+            architecture["input_shape"],
+        )
+
+    def _heads(self):
+        return [
+            (units, "softmax" if kind == "softmax" else None)
+            for units, kind in zip(
+                self._encoder.head_units(), self._encoder.head_kinds(), strict=True
             )
-        train, val = next(splitter.split(X, y, groups))
-        mask = np.zeros(n_samples, bool)
-        mask[val] = True
-        self.validation_mask_ = mask
-        return ~mask
+        ]
 
-    def _stratify_validation(self, y, n_val):
-        return False
+    def _network_shape(self):
+        shape = self.sample_shape_
+        if self._input_kind == "conv" and len(shape) in (1, 2):
+            return shape + (1,)
+        return shape
 
-    # --------------------------------------------------------------------------- fit
-    def fit(self, X, y, sample_weight=None, groups=None):
+    def _current_architecture(self):
+        """What the network is, from the parameters and the data of the first fit.
+
+        Kept with the fitted network, so that ``set_params`` after ``fit`` never changes what
+        ``predict`` runs; a warm start under other architecture parameters is refused.
+        """
+        builder, kwargs = self._network()
+        input_shape, heads = self._network_shape(), [tuple(h) for h in self._heads()]
+        frozen = tuple(sorted((k, repr(v)) for k, v in kwargs.items()))
+        key = (builder.__name__, frozen, input_shape, tuple(heads), self.optimizer)
+        return {
+            "builder": builder,
+            "kwargs": kwargs,
+            "input_shape": input_shape,
+            "heads": heads,
+            "optimizer": self.optimizer,
+            "key": key,
+        }
+
+    def _check_same_architecture(self):
+        now = self._current_architecture()
+        if now["key"] != self._architecture["key"]:
+            raise ValueError(
+                f"warm_start continues the fitted network, whose architecture or optimizer "
+                f"{self._architecture['kwargs']}, optimizer={self._architecture['optimizer']!r} "
+                "differs from the current parameters; set warm_start=False to start afresh"
+            )
+
+    def _build(self):
+        architecture = self._architecture
+        return architecture["builder"](
+            architecture["input_shape"], architecture["heads"], **architecture["kwargs"]
+        )
+
+    def _encode(self, y, X):
+        if isinstance(self._encoder, ReconstructionTargetEncoder):
+            return [None]  # the (augmented) input batch itself
+        return self._encoder.transform(y)
+
+    # ------------------------------------------------------------------------- fit
+    def fit(self, X, y, sample_weight=None, groups=None, locations=None):
         """Train the network.
 
         Parameters
         ----------
         X : ndarray
-            Samples: vectors (n, d) for dense models, or images (n, h, w[, c]).
+            Samples: vectors (n, d) for dense models, or images (n, h, w[, c]); convolutional
+            models also take signals (n, length), convolved along their length.
         y : ndarray of shape (n,) or (n, n_targets)
-            Targets; two columns train one network with one head per target.
+            Targets; several columns train one network with one head per target.
         sample_weight : ndarray of shape (n,), default=None
             Per-sample loss weights.
         groups : ndarray of shape (n,), default=None
@@ -274,141 +367,526 @@ class _KerasEstimator(BaseEstimator):
             ``Pipeline`` and ``GridSearchCV`` under metadata routing
             (``sklearn.set_config(enable_metadata_routing=True)`` and
             ``estimator.set_fit_request(groups=True)``).
+        locations : object, default=None
+            Where each sample was cut from, with ``locations["axis"]`` the cube axis of each
+            slice (``make_slice_dataset(...).locations``): with ``augment=True`` only slices
+            along the line of sight are rotated. Only estimators with ``augment`` take it.
 
         Returns
         -------
         self
         """
-        self._check_hyperparameters()
-        self._check_input_shape(X)
+        self._check_params()
+        continuing = bool(self.warm_start and hasattr(self, "_values"))
+        X = self._check_X(X, reset=not continuing)
+        y = self._check_targets(X, y)
+        sample_weight = self._combined_weight(y, self._check_sample_weight(sample_weight, len(X)))
+        groups = self._check_groups(groups, len(X))
+        rotatable = self._rotatable(locations, len(X))
+        if continuing:
+            self._check_same_architecture()
+        else:
+            self._start(X, y)
+        targets = self._encode(y, X)
+
+        folder = None if self.checkpoint_dir is None else CheckpointFolder(self.checkpoint_dir)
+        data = None
+        epochs_done, restored_mask = 0, None
+        if folder is not None:
+            data = data_fingerprint(X, y, sample_weight, groups, rotatable)
+            if not continuing:
+                epochs_done, restored_mask = self._take_up_checkpoint(folder, data)
+        mask = self._validation_split(X, y, groups, continuing, restored_mask)
+        self._train(
+            X,
+            targets,
+            sample_weight,
+            rotatable,
+            mask=mask,
+            n_epochs=self.epochs - epochs_done,
+            checkpoint=None if folder is None else (folder, data, epochs_done),
+        )
+        return self
+
+    def partial_fit(self, X, y, classes=None, sample_weight=None, locations=None):
+        """One pass over the given samples, continuing the network trained so far.
+
+        The first call builds the network; classifiers need ``classes`` (every label that any
+        call will see) on it, and regressors standardise targets with the first batch's mean
+        and spread. The optimizer's state (step count, moments) is kept between calls. No
+        validation split, early stopping or checkpoint is made here: use :meth:`fit` for those.
+
+        Parameters
+        ----------
+        X : ndarray
+            Samples, shaped as for :meth:`fit`.
+        y : ndarray of shape (n,) or (n, n_targets)
+            Targets.
+        classes : array-like, or list of array-like for joint targets, default=None
+            All classes; required on the first call of a classifier, ignored by regressors.
+        sample_weight : ndarray of shape (n,), default=None
+            Per-sample loss weights.
+        locations : object, default=None
+            As in :meth:`fit`.
+
+        Returns
+        -------
+        self
+        """
+        self._check_params()
+        first = not hasattr(self, "_values")
+        X = self._check_X(X, reset=first)
+        y = self._check_targets(X, y)
+        self._check_partial_fit_classes(classes, first)
+        sample_weight = self._combined_weight(
+            y, self._check_sample_weight(sample_weight, len(X)), partial=True
+        )
+        rotatable = self._rotatable(locations, len(X))
+        if first:
+            self._start(X, y, classes=classes)
+        else:
+            self._check_same_architecture()
+        targets = self._encode(y, X)
+        mask = np.zeros(len(X), bool)
+        self.validation_mask_ = mask
+        self._row_digests = None
+        self._train(X, targets, sample_weight, rotatable, mask=mask, n_epochs=1, checkpoint=None)
+        return self
+
+    def fit_stream(self, stream, *, epochs=1):
+        """Train afresh on a stream of chunks, one :meth:`partial_fit` per chunk.
+
+        For data that do not fit in memory, such as fresh simulations from
+        :class:`skcosmo21.datasets.SimulationStream`. ``fit(X, y)`` keeps scikit-learn's
+        meaning (arrays in, everything learnt from them), so a stream gets its own method
+        rather than being passed as ``X``: cloning, cross-validation and grid search keep
+        working on arrays, and this method is scikit-learn's out-of-core protocol
+        (``partial_fit``) run over the stream.
+
+        Parameters
+        ----------
+        stream : iterable
+            Chunks, each a mapping or Bunch with ``X`` and ``y`` (and optionally
+            ``locations``) or a tuple ``(X, y[, locations])``. Classifiers need the stream's
+            ``classes`` attribute (all labels, per target column for joint targets).
+        epochs : int, default=1
+            Passes over the stream.
+
+        Returns
+        -------
+        self
+        """
+        if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral) or epochs < 1:
+            raise ValueError(f"epochs must be an integer >= 1, got {epochs!r}")
+        classes = self._stream_classes(stream)
+        for attribute in ("_values", "history_"):
+            if hasattr(self, attribute):
+                delattr(self, attribute)
+        for _ in range(epochs):
+            for chunk in stream:
+                X, y, locations = _unpack_chunk(chunk)
+                self._partial_fit_chunk(X, y, classes, locations)
+        return self
+
+    def _stream_classes(self, stream):
+        return None
+
+    def _partial_fit_chunk(self, X, y, classes, locations):
+        self.partial_fit(X, y, locations=locations)
+
+    def _check_partial_fit_classes(self, classes, first):
+        """Classifiers check ``classes``; others ignore it."""
+
+    def _combined_weight(self, y, sample_weight, partial=False):
+        return sample_weight
+
+    # ---------------------------------------------------------------- checkpoints
+    def _fingerprint_params(self):
+        params = {k: repr(v) for k, v in self.get_params().items() if k not in _NOT_IN_FINGERPRINT}
+        if self.random_state is None or isinstance(self.random_state, np.random.RandomState):
+            params["random_state"] = type(self.random_state).__name__
+        return params
+
+    def _take_up_checkpoint(self, folder, data):
+        """Resume from ``folder`` when asked to and it holds this fit; (epochs done, mask)."""
+        if not folder.exists():
+            return 0, None
+        if not self.resume:
+            warnings.warn(
+                f"checkpoint_dir {str(folder.folder)!r} holds a checkpoint; this fit starts "
+                "afresh (resume=False) and replaces it after its first epoch",
+                UserWarning,
+                stacklevel=3,
+            )
+            return 0, None
+        state = folder.read_state()
+        mismatch = [
+            what
+            for what, mine, theirs in (
+                ("estimator", type(self).__name__, state["estimator"]),
+                ("parameters", self._fingerprint_params(), state["params"]),
+                ("data", data, state["data"]),
+            )
+            if mine != theirs
+        ]
+        if mismatch:
+            warnings.warn(
+                f"checkpoint_dir {str(folder.folder)!r} holds a fit with other "
+                f"{' and '.join(mismatch)}; not resuming it: this fit starts afresh and "
+                "replaces it",
+                UserWarning,
+                stacklevel=3,
+            )
+            return 0, None
+        values, self._optimizer_state = folder.read_network(state)
+        self._set_values(values)
+        self.history_ = {k: [float(v) for v in values] for k, values in state["history"].items()}
+        self._seed = int(state["seed"])
+        logger.info("resuming from %s after %d epochs", folder.state_path, state["epochs_in_call"])
+        return int(state["epochs_in_call"]), unpack_mask(state["validation_mask"])
+
+    def _write_checkpoint(self, checkpoint, epochs_in_call):
+        folder, data, _ = checkpoint
+        state = {
+            "estimator": type(self).__name__,
+            "params": self._fingerprint_params(),
+            "data": data,
+            "epochs_in_call": epochs_in_call,
+            "history": self.history_,
+            "seed": self._seed,
+            "validation_mask": pack_mask(self.validation_mask_),
+        }
+        folder.write(self._values, self._optimizer_state, state)
+
+    # ------------------------------------------------------------ validation split
+    def _validation_split(self, X, y, groups, continuing, restored_mask):
+        n_samples = len(X)
+        follow = self.warm_start and self.validation_fraction > 0
+        digests = row_digests(X) if follow else None
+        previous = getattr(self, "_row_digests", None) if continuing else None
+        if restored_mask is not None:
+            mask = restored_mask
+        elif not self.validation_fraction:
+            mask = np.zeros(n_samples, bool)
+        elif (held_out := self._same_samples_held_out(previous, digests)) is not None:
+            mask = held_out
+        else:
+            mask = self._draw_validation_mask(X, y, groups)
+        self.validation_mask_ = mask
+        self._row_digests = digests
+        return mask
+
+    def _same_samples_held_out(self, previous, digests):
+        """The previous fit's held-out samples in the new order, if the samples are the same.
+
+        Samples are matched by content; identical samples by order of appearance (a stable
+        sort), so data in the same order get exactly the same mask.
+        """
+        if previous is None or digests is None or len(previous) != len(digests):
+            return None
+        old_order = np.argsort(previous, kind="stable")
+        new_order = np.argsort(digests, kind="stable")
+        if not np.array_equal(previous[old_order], digests[new_order]):
+            return None
+        mask = np.empty(len(digests), bool)
+        mask[new_order] = self.validation_mask_[old_order]
+        return mask
+
+    def _draw_validation_mask(self, X, y, groups):
+        n_samples = len(X)
+        n_val = int(np.ceil(self.validation_fraction * n_samples))
+        if n_samples - n_val < 1:
+            raise ValueError(
+                f"validation_fraction={self.validation_fraction} leaves no training sample "
+                f"with n_samples={n_samples}"
+            )
+        if groups is not None:
+            if np.unique(groups).size < 2:
+                raise ValueError("a group-aware validation split needs at least 2 groups")
+            splitter = GroupShuffleSplit(
+                1, test_size=self.validation_fraction, random_state=self._seed
+            )
+        elif self._stratify_validation(y, n_val):
+            splitter = StratifiedShuffleSplit(1, test_size=n_val, random_state=self._seed)
+        else:
+            splitter = ShuffleSplit(1, test_size=n_val, random_state=self._seed)
+        _, val = next(splitter.split(np.zeros(n_samples), y, groups))
+        mask = np.zeros(n_samples, bool)
+        mask[val] = True
+        return mask
+
+    def _stratify_validation(self, y, n_val):
+        return False
+
+    # ------------------------------------------------------------------- training
+    def _train(self, X, targets, sample_weight, rotatable, *, mask, n_epochs, checkpoint):
+        """Run ``n_epochs`` passes in a workspace; record history; checkpoint; stop early."""
+        from tqdm.auto import tqdm
+
+        if n_epochs <= 0:
+            return
+        network_X = self._network_input(X)
+        train_index = np.flatnonzero(~mask)
+        validation = None
+        if mask.any():
+            val_index = np.flatnonzero(mask)
+            validation = (
+                network_X[val_index],
+                sample_weight[val_index],
+                [network_X[val_index] if t is None else t[val_index] for t in targets],
+            )
+        is_classifier = isinstance(self._encoder, ClassifierTargetEncoder)
+        with self._workspace() as space:
+            space.load(self._values, self._values_token, self._optimizer_state, self.learning_rate)
+            best, best_values, wait = np.inf, None, 0
+            epochs_in_call = 0 if checkpoint is None else checkpoint[2]
+            progress = tqdm(
+                range(n_epochs), desc=type(self).__name__, unit="epoch", disable=not self.verbose
+            )
+            for _ in progress:
+                epoch_number = len(self.history_.get("loss", []))
+                rng = np.random.default_rng([self._seed, epoch_number])
+                loss, correct = self._run_epoch(
+                    space, network_X, targets, sample_weight, train_index, rotatable, rng
+                )
+                record = {"loss": loss}
+                if is_classifier:
+                    record["accuracy"] = correct / len(train_index)
+                if validation is not None:
+                    val_loss, val_correct = space.evaluate(*validation)
+                    record["val_loss"] = val_loss
+                    if is_classifier:
+                        record["val_accuracy"] = val_correct / len(validation[0])
+                for key, value in record.items():
+                    self.history_.setdefault(key, []).append(float(value))
+                progress.set_postfix({k: f"{v:.4g}" for k, v in record.items()})
+                epochs_in_call += 1
+
+                monitored = record.get("val_loss", record["loss"])
+                stop = False
+                if self.early_stopping:
+                    if monitored < best:
+                        best, wait, best_values = monitored, 0, space.values()
+                    else:
+                        wait += 1
+                        stop = wait >= self.n_iter_no_change
+                if checkpoint is not None:
+                    self._read_back(space)
+                    self._write_checkpoint(checkpoint, epochs_in_call)
+                if stop:
+                    break
+            if best_values is not None:
+                space.load(best_values, None)
+            self._read_back(space)
+
+    def _read_back(self, space):
+        """Take the workspace's network and optimizer values as the estimator's."""
+        self._set_values(space.values())
+        space.holds = self._values_token
+        self._optimizer_state = space.optimizer_state()
+
+    def _run_epoch(self, space, X, targets, sample_weight, train_index, rotatable, rng):
+        order = train_index[rng.permutation(len(train_index))]
+        total, correct = 0.0, 0
+        for start in range(0, len(order), self.batch_size):
+            batch = np.sort(order[start : start + self.batch_size])  # sorted: faster gathers
+            x = X[batch]
+            if self._augments and self.augment:
+                x = random_symmetries(x, rotatable[batch], rng)
+            loss, right = space.train_batch(
+                x, sample_weight[batch], [x if t is None else t[batch] for t in targets]
+            )
+            total += loss * len(batch)
+            correct += right
+        return total / len(order), correct
+
+    # ------------------------------------------------------------------ inference
+    @property
+    def current_epoch(self):
+        """Number of epochs (and ``partial_fit`` passes) trained so far, across resumed fits."""
+        return len(getattr(self, "history_", {}).get("loss", []))
+
+    def _outputs(self, X, part=None):
+        check_is_fitted(self, "_values")
+        X = self._check_X(X, reset=False)
+        return self._network_outputs(self._network_input(X), part)
+
+    def _network_outputs(self, inputs, part=None):
+        """Outputs of the fitted network (or of its layer ``part``) on network-ready input."""
+        with self._workspace() as space:
+            space.load(self._values, self._values_token)
+            return space.predict(inputs, part)
+
+    # ------------------------------------------------------------------- pickling
+    def __getstate__(self):
+        # The network is its variable values (arrays): no Keras object is pickled, and
+        # unpickling does not import TensorFlow.
+        state = super().__getstate__()
+        state.pop("_model", None)
+        return state
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = True
+        tags.input_tags.three_d_array = True
+        tags.input_tags.sparse = False
+        tags.target_tags.multi_output = True
+        return tags
+
+
+def _unpack_chunk(chunk):
+    if isinstance(chunk, tuple):
+        if len(chunk) not in (2, 3):
+            raise ValueError(f"a stream chunk tuple must be (X, y[, locations]), got {len(chunk)}")
+        return chunk[0], chunk[1], chunk[2] if len(chunk) == 3 else None
+    try:
+        return chunk["X"], chunk["y"], chunk.get("locations") if hasattr(chunk, "get") else None
+    except (KeyError, TypeError):
+        raise ValueError(
+            "a stream chunk must be a tuple (X, y[, locations]) or a mapping with 'X' and 'y', "
+            f"got {type(chunk).__name__}"
+        ) from None
+
+
+def _column_to_1d(y):
+    """Ravel a column-vector y with scikit-learn's DataConversionWarning."""
+    if y.ndim == 2 and y.shape[1] == 1:
+        warnings.warn(
+            "A column-vector y was passed when a 1d array was expected. Please change the "
+            "shape of y to (n_samples, ), for example using ravel().",
+            DataConversionWarning,
+            stacklevel=4,
+        )
+        return y.ravel()
+    return y
+
+
+def _refuse_mixed_label_types(y):
+    """Labels mixing strings and numbers would be silently turned into strings by NumPy."""
+    values = np.asarray(y, dtype=object).ravel() if not isinstance(y, np.ndarray) else y
+    if values.dtype != object:
+        return
+    kinds = {isinstance(v, (str, bytes)) for v in values.ravel()}
+    if len(kinds) > 1:
+        examples = {type(v).__name__: v for v in values.ravel()}
+        raise ValueError(
+            "y mixes string and numeric labels (e.g. "
+            + ", ".join(f"{v!r}" for v in list(examples.values())[:3])
+            + "); use one type for every label"
+        )
+
+
+class KerasClassifierBase(ClassifierMixin, _NeuralEstimator):
+    """Base of neural classifiers: softmax heads, one per target column.
+
+    ``score`` is the accuracy; with several target columns it is the fraction of samples
+    with every column right (scikit-learn's subset accuracy).
+    """
+
+    _parameter_constraints = {
+        **_NeuralEstimator._parameter_constraints,
+        "class_weight": [None, StrOptions({"balanced"}), dict, list],
+    }
+
+    def _target_encoder(self):
+        return ClassifierTargetEncoder()
+
+    def _check_targets(self, X, y):
         if y is None:
             raise ValueError(
                 f"{type(self).__name__} requires y to be passed, but the target y is None"
             )
-        y = _column_to_1d(y)
-        resuming = bool(self.warm_start and self.initialized_)
-        if resuming:
-            X, y = self._validate_data(X, y)
-            initial_epoch = self.current_epoch
-        else:
-            X, y = self._initialize(X, y)
-            self.history_ = {}
-            initial_epoch = self._restore_checkpoint(X)
-        sample_weight = self._combined_sample_weight(X, y, sample_weight)
-        train = self._validation_split(X, y, groups, resuming)
+        _refuse_mixed_label_types(y)
+        y = _column_to_1d(np.asarray(y))
+        if y.ndim not in (1, 2):
+            raise ValueError(f"y must be 1-D or 2-D, got shape {y.shape}")
+        check_consistent_length(X, y)
+        check_classification_targets(y)
+        return y
 
-        y_encoded = self.target_encoder_.transform(y)
-        X_encoded = self.feature_encoder_.transform(X)
-        fit_kwargs = {}
-        if not train.all():
-            val = ~train
-            fit_kwargs["validation_data"] = (
-                X_encoded[val],
-                _index(y_encoded, val),
-                None if sample_weight is None else sample_weight[val],
-            )
-        remaining = self.epochs if resuming else self.epochs - initial_epoch
-        if remaining > 0:
-            self._seed()
-            self._fit_callbacks = self._training_callbacks(bool(fit_kwargs), X)
-            # scikeras appends to history_ when warm_start is set and initial_epoch > 0.
-            self.history_ = defaultdict(list, self.history_)
-            everything = bool(train.all())  # no validation split: train without a copy of X
-            self._fit_keras_model(
-                X_encoded if everything else X_encoded[train],
-                y_encoded if everything else _index(y_encoded, train),
-                sample_weight=(
-                    sample_weight if sample_weight is None or everything else sample_weight[train]
-                ),
-                warm_start=True,
-                epochs=remaining,
-                initial_epoch=initial_epoch,
-                **fit_kwargs,
-            )
-        self.history_ = dict(self.history_)
-        return self
-
-    @property
-    def partial_fit(self):
-        """Not offered (``hasattr`` is False): use ``warm_start=True`` with ``fit``."""
-        raise AttributeError("use warm_start=True and fit() to continue training")
-
-    def _combined_sample_weight(self, X, y, sample_weight):
-        if sample_weight is None:
-            return None
-        sample_weight = np.asarray(sample_weight, dtype=np.float64)
-        if sample_weight.shape != (len(X),):
-            raise ValueError(
-                f"sample_weight must have shape ({len(X)},), got {sample_weight.shape}"
-            )
-        if not np.isfinite(sample_weight).all() or (sample_weight < 0).any():
-            raise ValueError("sample_weight must be finite and non-negative")
-        if not sample_weight.any():
-            raise ValueError("sample_weight must not be all zero")
-        return sample_weight
-
-    def _training_callbacks(self, has_validation, X):
-        keras = _keras()
-        callbacks = []
-        if self.early_stopping:
-            callbacks.append(
-                keras.callbacks.EarlyStopping(
-                    monitor="val_loss" if has_validation else "loss",
-                    patience=self.n_iter_no_change,
-                    restore_best_weights=True,
+    def _check_architecture(self):
+        super()._check_architecture()
+        weights = self.class_weight
+        per_column = weights if isinstance(weights, list) else [weights]
+        for column in per_column:
+            if column is None or column == "balanced":
+                continue
+            if not isinstance(column, dict):
+                raise InvalidParameterError(
+                    "The 'class_weight' parameter must be a dict {class: weight}, 'balanced', "
+                    f"None, or a list of those per target column; got {column!r}."
                 )
-            )
-        if self.checkpoint_dir is not None:
-            callbacks.append(_checkpoint_callback(self, self._checkpoint_fingerprint(X)))
-        return callbacks
+            for label, value in column.items():
+                if (
+                    isinstance(value, bool)
+                    or not isinstance(value, numbers.Real)
+                    or not np.isfinite(value)
+                    or value < 0
+                ):
+                    raise InvalidParameterError(
+                        f"The 'class_weight' parameter gives class {label!r} the weight "
+                        f"{value!r}; class weights must be finite non-negative numbers."
+                    )
 
-    # -------------------------------------------------------------------- checkpoints
-    def _checkpoint_paths(self):
-        folder = pathlib.Path(self.checkpoint_dir)
-        return folder / "model.keras", folder / "state.json"
-
-    def _checkpoint_fingerprint(self, X):
-        params = {
-            k: repr(v)
-            for k, v in self.get_params().items()
-            if k not in ("epochs", "verbose", "checkpoint_dir", "warm_start")
-        }
-        return {"estimator": type(self).__name__, "params": params, "X_shape": list(X.shape)}
-
-    def _restore_checkpoint(self, X):
-        """Resume from ``checkpoint_dir`` if it holds a fit of this estimator on this data."""
-        if self.checkpoint_dir is None:
-            return 0
-        model_path, state_path = self._checkpoint_paths()
-        if not (model_path.exists() and state_path.exists()):
-            return 0
-        state = json.loads(state_path.read_text())
-        if state.get("fingerprint") != self._checkpoint_fingerprint(X):
+    def _combined_weight(self, y, sample_weight, partial=False):
+        if self.class_weight is None:
+            return sample_weight
+        if partial and "balanced" in (
+            self.class_weight if isinstance(self.class_weight, list) else [self.class_weight]
+        ):
             raise ValueError(
-                f"checkpoint_dir {str(self.checkpoint_dir)!r} holds a checkpoint of another "
-                "estimator, parameter set or data shape; use an empty folder"
+                "class_weight='balanced' needs every label at once, which partial_fit does not "
+                "see; pass class weights as a dict"
             )
-        self.model_ = _keras().models.load_model(model_path)
-        self.history_ = {k: list(v) for k, v in state["history"].items()}
-        if state.get("validation_mask") is not None:
-            self.validation_mask_ = np.asarray(state["validation_mask"], bool)
-        return int(state["epoch"])
+        weights = compute_sample_weight(self.class_weight, y)
+        combined = sample_weight * weights.astype(np.float32)
+        if not combined.any():
+            raise ValueError("class_weight and sample_weight give every sample zero weight")
+        return combined
 
-    # ---------------------------------------------------------------------- inference
-    @property
-    def current_epoch(self):
-        """Number of epochs trained so far, across resumed fits."""
-        if not hasattr(self, "history_") or not self.history_:
-            return 0
-        return len(self.history_["loss"])
+    def _set_target_attributes(self):
+        encoder = self._encoder
+        single = encoder.single_output_
+        self.classes_ = encoder.classes_[0] if single else encoder.classes_
+        counts = [len(c) for c in encoder.classes_]
+        self.n_classes_ = counts[0] if single else counts
+        self.n_outputs_ = len(counts)
 
-    def _predict_raw(self, X, **kwargs):
-        check_is_fitted(self, "model_")
-        self._check_input_shape(X)
-        return self._predict_raw_scikeras(X, **kwargs)
+    def _check_partial_fit_classes(self, classes, first):
+        if first and classes is None:
+            raise ValueError("classes must be passed on the first call to partial_fit.")
+        if not first and classes is not None:
+            known = self._encoder.classes_
+            given = [classes] if self._encoder.single_output_ else list(classes)
+            if len(given) != len(known) or any(
+                not np.array_equal(np.unique(np.asarray(g)), k)
+                for g, k in zip(given, known, strict=False)
+            ):
+                raise ValueError(
+                    "`classes` is not the same as on the first call to partial_fit: "
+                    f"{classes!r} against {self.classes_!r}"
+                )
+
+    def _stream_classes(self, stream):
+        classes = getattr(stream, "classes", None)
+        if classes is None:
+            raise ValueError(
+                f"{type(self).__name__}.fit_stream needs the stream's classes (a `classes` "
+                "attribute listing every label) to build its output layer"
+            )
+        return classes
+
+    def _partial_fit_chunk(self, X, y, classes, locations):
+        self.partial_fit(X, y, classes=classes, locations=locations)
+
+    def _stratify_validation(self, y, n_val):
+        if y.ndim != 1:
+            return False
+        _, counts = np.unique(y, return_counts=True)
+        return counts.min() >= 2 and n_val >= len(counts)
 
     def predict(self, X):
-        """Predict targets: class labels or values, (n,) or (n, n_targets).
+        """Predict class labels, (n,) or (n, n_targets) for joint targets.
 
         Parameters
         ----------
@@ -419,100 +897,8 @@ class _KerasEstimator(BaseEstimator):
         -------
         y_pred : ndarray
         """
-        raw = self._predict_raw(X)
-        return self.target_encoder_.inverse_transform(raw)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.two_d_array = self._input_kind == "dense"
-        tags.input_tags.three_d_array = True
-        tags.input_tags.sparse = False
-        tags.target_tags.multi_output = True
-        return tags
-
-
-def _column_to_1d(y):
-    """Ravel a column-vector y with scikit-learn's DataConversionWarning."""
-    shape = getattr(y, "shape", None)
-    if shape is not None and len(shape) == 2 and shape[1] == 1:
-        warnings.warn(
-            "A column-vector y was passed when a 1d array was expected. Please change the "
-            "shape of y to (n_samples, ), for example using ravel().",
-            DataConversionWarning,
-            stacklevel=3,
-        )
-        return np.asarray(y).ravel()
-    return y
-
-
-def _to_float32(X):
-    return np.asarray(X, dtype=np.float32)
-
-
-def _to_float32_with_channel(X):
-    X = np.asarray(X, dtype=np.float32)
-    return X[..., None] if X.ndim == 3 else X
-
-
-def _index(y_encoded, mask):
-    if isinstance(y_encoded, list):
-        return [column[mask] for column in y_encoded]
-    return y_encoded[mask]
-
-
-def _checkpoint_callback(estimator, fingerprint):
-    keras = _keras()
-    model_path, state_path = estimator._checkpoint_paths()
-
-    class Checkpoint(keras.callbacks.Callback):
-        """Save model (with optimizer state), history and epoch after every epoch."""
-
-        def on_train_begin(self, logs=None):
-            self._history = {k: list(v) for k, v in estimator.history_.items()}
-            model_path.parent.mkdir(parents=True, exist_ok=True)
-
-        def on_epoch_end(self, epoch, logs=None):
-            for key, value in (logs or {}).items():
-                self._history.setdefault(key, []).append(float(value))
-            self.model.save(model_path)
-            mask = getattr(estimator, "validation_mask_", None)
-            state = {
-                "epoch": epoch + 1,
-                "history": self._history,
-                "fingerprint": fingerprint,
-                "validation_mask": None if mask is None else mask.tolist(),
-            }
-            tmp = state_path.with_suffix(".tmp")
-            tmp.write_text(json.dumps(state))
-            os.replace(tmp, state_path)  # atomic: an interruption never leaves half a state
-
-    return Checkpoint()
-
-
-class KerasClassifierBase(ClassifierMixin, _KerasEstimator):
-    """Base of neural classifiers: softmax heads, one per target column.
-
-    ``score`` is the accuracy; with several target columns it is the fraction of samples
-    with every column right (scikit-learn's subset accuracy).
-    """
-
-    @property
-    def target_encoder(self):
-        """Encode each target column as integer class indices."""
-        return ClassifierTargetEncoder()
-
-    def fit(self, X, y, sample_weight=None, groups=None):  # noqa: D102 (documented in base)
-        if y is None:
-            raise ValueError(
-                f"{type(self).__name__} requires y to be passed, but the target y is None"
-            )
-        check_classification_targets(y)
-        if self.class_weight is not None:
-            weights = compute_sample_weight(self.class_weight, y)
-            sample_weight = weights if sample_weight is None else sample_weight * weights
-        return super().fit(X, y, sample_weight=sample_weight, groups=groups)
-
-    fit.__doc__ = _KerasEstimator.fit.__doc__
+        outputs = self._outputs(X)
+        return self._encoder.inverse_transform(outputs)
 
     def predict_proba(self, X):
         """Class probabilities.
@@ -527,8 +913,8 @@ class KerasClassifierBase(ClassifierMixin, _KerasEstimator):
         proba : ndarray of shape (n, n_classes), or a list of such arrays (one per target
             column) for joint targets, as scikit-learn's multi-output classifiers.
         """
-        raw = self._predict_raw(X)
-        return self.target_encoder_.inverse_transform(raw, return_proba=True)
+        outputs = self._outputs(X)
+        return self._encoder.inverse_transform(outputs, return_proba=True)
 
     def score(self, X, y, sample_weight=None):
         """Accuracy; for joint targets the fraction of samples with every column right.
@@ -555,22 +941,6 @@ class KerasClassifierBase(ClassifierMixin, _KerasEstimator):
         all_right = np.all(self.predict(X) == y, axis=1)
         return float(np.average(all_right, weights=sample_weight))
 
-    def _loss(self, meta):
-        return ["sparse_categorical_crossentropy"] * meta["n_outputs_expected_"]
-
-    def _compile_extra(self, meta):
-        return {"metrics": [["accuracy"]] * meta["n_outputs_expected_"]}
-
-    def _heads(self, meta):
-        return [(len(classes), "softmax") for classes in self.target_encoder_.classes_]
-
-    def _stratify_validation(self, y, n_val):
-        y = np.asarray(y)
-        if y.ndim != 1:
-            return False
-        _, counts = np.unique(y, return_counts=True)
-        return counts.min() >= 2 and n_val >= len(counts)
-
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_class = True
@@ -578,50 +948,111 @@ class KerasClassifierBase(ClassifierMixin, _KerasEstimator):
         return tags
 
 
-class KerasRegressorBase(RegressorMixin, _KerasEstimator):
-    """Base of neural regressors: linear heads on standardised targets, one per column."""
+class KerasRegressorBase(RegressorMixin, _NeuralEstimator):
+    """Base of neural regressors: standardised targets, a linear or Gaussian head per column."""
 
-    @property
-    def target_encoder(self):
-        """Standardise each target column."""
-        return RegressorTargetEncoder()
+    _parameter_constraints = {
+        **_NeuralEstimator._parameter_constraints,
+        "loss": [StrOptions({"mse", "gaussian_nll"})],
+    }
 
-    def _loss(self, meta):
-        return ["mse"] * meta["n_outputs_expected_"]
+    def _target_encoder(self):
+        return RegressorTargetEncoder(gaussian=self.loss == "gaussian_nll")
 
-    def _heads(self, meta):
-        return [(1, None)] * meta["n_outputs_expected_"]
+    def _check_targets(self, X, y):
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y is None"
+            )
+        y = check_array(y, ensure_2d=False, dtype="numeric", ensure_all_finite=True, input_name="y")
+        y = _column_to_1d(y)
+        if y.ndim not in (1, 2):
+            raise ValueError(f"y must be 1-D or 2-D, got shape {y.shape}")
+        check_consistent_length(X, y)
+        return y
+
+    def _set_target_attributes(self):
+        self.n_outputs_ = len(self._encoder.mean_)
+
+    def predict(self, X, return_std=False):
+        """Predict targets, (n,) or (n, n_targets); with ``return_std`` their uncertainty.
+
+        Parameters
+        ----------
+        X : ndarray
+            Samples shaped as in ``fit``.
+        return_std : bool, default=False
+            Also return the standard deviation of the predictive Gaussian (as
+            ``BayesianRidge.predict``); needs ``loss="gaussian_nll"``.
+
+        Returns
+        -------
+        y_mean : ndarray of shape (n,) or (n, n_targets)
+        y_std : ndarray of the same shape
+            Only with ``return_std=True``.
+        """
+        if return_std and self.loss != "gaussian_nll":
+            raise ValueError(
+                "return_std=True needs loss='gaussian_nll', which trains a variance head; this "
+                f"estimator has loss={self.loss!r}"
+            )
+        outputs = self._outputs(X)
+        return self._encoder.inverse_transform(outputs, return_std=return_std)
 
 
-class KerasTransformerBase(TransformerMixin, _KerasEstimator):
+class KerasTransformerBase(TransformerMixin, _NeuralEstimator):
     """Base of unsupervised neural transformers trained to reproduce their input."""
 
-    @property
-    def target_encoder(self):
-        """Targets are the (float32) inputs themselves."""
-        return FunctionTransformer(_to_float32)
+    def _target_encoder(self):
+        return ReconstructionTargetEncoder()
 
-    def fit(self, X, y=None, sample_weight=None, groups=None):  # noqa: D102
-        self._check_input_shape(X)
-        target = _to_float32_with_channel(X)
-        return super().fit(X, target, sample_weight=sample_weight, groups=groups)
+    def _check_targets(self, X, y):
+        return None
 
-    fit.__doc__ = _KerasEstimator.fit.__doc__
+    def fit(self, X, y=None, sample_weight=None, groups=None):
+        """Train the network to reproduce its input.
 
-    def _validate_data(self, X=None, y=None, reset=False, y_numeric=False):
-        # Targets are images: validate X with scikeras and only check y's length.
-        X, _ = super()._validate_data(X, None, reset=reset)
-        if y is not None and len(y) != len(X):
-            raise ValueError("X and its reconstruction target differ in length")
-        if reset:
-            self.target_type_ = "continuous"
-        return X, y
+        Parameters
+        ----------
+        X : ndarray
+            Signals (n, length) or images (n, h, w[, c]).
+        y : None
+            Ignored.
+        sample_weight : ndarray of shape (n,), default=None
+            Per-sample loss weights.
+        groups : ndarray of shape (n,), default=None
+            Group labels for a validation split that holds out whole groups.
 
-    def _loss(self, meta):
-        return "mse"
+        Returns
+        -------
+        self
+        """
+        return super().fit(X, None, sample_weight=sample_weight, groups=groups)
+
+    def partial_fit(self, X, y=None, sample_weight=None):
+        """One pass over the given samples, continuing the network trained so far.
+
+        Parameters
+        ----------
+        X : ndarray
+            Signals or images, shaped as for :meth:`fit`.
+        y : None
+            Ignored.
+        sample_weight : ndarray of shape (n,), default=None
+            Per-sample loss weights.
+
+        Returns
+        -------
+        self
+        """
+        return super().partial_fit(X, None, sample_weight=sample_weight)
+
+    def _partial_fit_chunk(self, X, y, classes, locations):
+        self.partial_fit(X)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.target_tags.required = False
         tags.target_tags.multi_output = False
+        tags.transformer_tags.preserves_dtype = ["float32"]
         return tags

@@ -1,7 +1,13 @@
-"""Target encoders between scikit-learn targets and Keras multi-head outputs."""
+"""Target encoders between scikit-learn targets and the outputs of multi-head networks.
+
+Plain NumPy: no Keras here. Each encoder maps ``y`` (one column, or one per target) to one
+array per network head, and the heads' outputs back to predictions.
+"""
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin
+
+#: Keep in step with ``skcosmo21.neural._layers.MIN_VARIANCE`` (which imports Keras).
+_MIN_VARIANCE = 1e-6
 
 
 def _columns(y):
@@ -9,8 +15,12 @@ def _columns(y):
     return [y] if y.ndim == 1 else [y[:, j] for j in range(y.shape[1])]
 
 
-class ClassifierTargetEncoder(TransformerMixin, BaseEstimator):
-    """Map each target column to integer class indices (for sparse categorical losses).
+def _softplus(x):
+    return np.logaddexp(0.0, x)
+
+
+class ClassifierTargetEncoder:
+    """Map each target column to integer class indices (for a softmax head per column).
 
     Attributes
     ----------
@@ -20,29 +30,67 @@ class ClassifierTargetEncoder(TransformerMixin, BaseEstimator):
         Whether ``y`` was one-dimensional.
     """
 
-    def fit(self, y):
-        """Learn the classes of every column."""
+    def fit(self, y, classes=None):
+        """Learn the classes of every column, or take them as given.
+
+        Parameters
+        ----------
+        y : ndarray of shape (n,) or (n, n_targets)
+            Labels.
+        classes : array-like, or list of array-like per column, default=None
+            All classes (``partial_fit``'s ``classes``); learnt from ``y`` when None.
+
+        Returns
+        -------
+        self
+        """
         y = np.asarray(y)
         if y.ndim not in (1, 2):
             raise ValueError(f"y must be 1-D or 2-D, got shape {y.shape}")
         self.single_output_ = y.ndim == 1
-        self.classes_ = [np.unique(column) for column in _columns(y)]
+        if classes is None:
+            self.classes_ = [np.unique(column) for column in _columns(y)]
+            return self
+        per_column = [classes] if self.single_output_ else list(classes)
+        n_columns = 1 if self.single_output_ else y.shape[1]
+        if len(per_column) != n_columns:
+            raise ValueError(
+                f"classes must give the classes of each of the {n_columns} target columns, "
+                f"got {len(per_column)} lists"
+            )
+        self.classes_ = [np.unique(np.asarray(c)) for c in per_column]
+        for column, known in zip(_columns(y), self.classes_, strict=True):
+            unseen = np.setdiff1d(np.unique(column), known)
+            if unseen.size:
+                raise ValueError(
+                    f"y contains labels {unseen.tolist()} that are not in classes {known.tolist()}"
+                )
         return self
 
     def transform(self, y):
-        """Integer-encode; one array per head (a list when there are several heads)."""
+        """Integer class indices, one int32 array per head."""
         encoded = []
         for column, classes in zip(_columns(y), self.classes_, strict=True):
-            index = np.searchsorted(classes, column)
-            index = np.clip(index, 0, len(classes) - 1)
+            index = np.clip(np.searchsorted(classes, column), 0, len(classes) - 1)
             if not np.array_equal(classes[index], column):
-                raise ValueError("y contains classes not seen in fit")
+                unseen = np.setdiff1d(np.unique(column), classes)
+                raise ValueError(
+                    f"y contains labels {unseen.tolist()} not seen in fit (classes "
+                    f"{classes.tolist()})"
+                )
             encoded.append(index.astype(np.int32))
-        return encoded[0] if self.single_output_ else encoded
+        return encoded
+
+    def head_kinds(self):
+        """One softmax head per column."""
+        return ("softmax",) * len(self.classes_)
+
+    def head_units(self):
+        """Units of each head: its number of classes."""
+        return [len(c) for c in self.classes_]
 
     def inverse_transform(self, outputs, return_proba=False):
-        """Probabilities (``return_proba``) or labels from the network's softmax outputs."""
-        outputs = [outputs] if not isinstance(outputs, (list, tuple)) else list(outputs)
+        """Labels, or probabilities with ``return_proba``, from the softmax outputs."""
         if return_proba:
             probas = [np.asarray(p, dtype=np.float64) for p in outputs]
             return probas[0] if self.single_output_ else probas
@@ -51,23 +99,17 @@ class ClassifierTargetEncoder(TransformerMixin, BaseEstimator):
         ]
         return labels[0] if self.single_output_ else np.column_stack(labels)
 
-    def get_metadata(self):
-        """Fitted attributes that the estimator exposes (``classes_``, ``n_classes_``...)."""
-        classes = self.classes_[0] if self.single_output_ else self.classes_
-        n_classes = [len(c) for c in self.classes_]
-        n_classes = n_classes[0] if self.single_output_ else n_classes
-        return {
-            "classes_": classes,
-            "n_classes_": n_classes,
-            "n_outputs_expected_": len(self.classes_),
-        }
 
+class RegressorTargetEncoder:
+    """Standardise each target column; a linear or Gaussian head per column.
 
-class RegressorTargetEncoder(TransformerMixin, BaseEstimator):
-    """Standardise each target column; one float32 array per head.
-
-    Standardising targets makes the default learning rate suit redshifts (≈ 7–11) and escape
+    Standardising targets makes one learning rate suit redshifts (≈ 7–11) and escape
     fractions (≈ 0.1) alike.
+
+    Parameters
+    ----------
+    gaussian : bool, default=False
+        Heads predict a mean and a variance (two units) instead of a value.
 
     Attributes
     ----------
@@ -76,6 +118,9 @@ class RegressorTargetEncoder(TransformerMixin, BaseEstimator):
     single_output_ : bool
         Whether ``y`` was one-dimensional.
     """
+
+    def __init__(self, gaussian=False):
+        self.gaussian = gaussian
 
     def fit(self, y):
         """Learn each column's mean and standard deviation."""
@@ -90,19 +135,39 @@ class RegressorTargetEncoder(TransformerMixin, BaseEstimator):
         return self
 
     def transform(self, y):
-        """Standardised columns, float32."""
+        """Standardised columns, one float32 array per head."""
         columns = np.column_stack(_columns(np.asarray(y, dtype=np.float64)))
         scaled = ((columns - self.mean_) / self.scale_).astype(np.float32)
-        heads = [scaled[:, j] for j in range(scaled.shape[1])]
-        return heads[0] if self.single_output_ else heads
+        return [scaled[:, j] for j in range(scaled.shape[1])]
 
-    def inverse_transform(self, outputs):
-        """Predictions in the original units, shape (n,) or (n, n_targets)."""
-        outputs = [outputs] if not isinstance(outputs, (list, tuple)) else list(outputs)
-        columns = np.column_stack([np.asarray(o, dtype=np.float64).reshape(-1) for o in outputs])
-        values = columns * self.scale_ + self.mean_
-        return values[:, 0] if self.single_output_ else values
+    def head_kinds(self):
+        """A linear or a Gaussian head per column."""
+        return ("gaussian" if self.gaussian else "linear",) * len(self.mean_)
 
-    def get_metadata(self):
-        """Number of heads the network needs."""
-        return {"n_outputs_expected_": len(self.mean_)}
+    def head_units(self):
+        """Units of each head: 2 (mean, raw variance) for Gaussian heads, else 1."""
+        return [2 if self.gaussian else 1] * len(self.mean_)
+
+    def inverse_transform(self, outputs, return_std=False):
+        """Predictions in the original units, (n,) or (n, n_targets); with their std."""
+        outputs = [np.asarray(o, dtype=np.float64).reshape(len(o), -1) for o in outputs]
+        means = np.column_stack([o[:, 0] for o in outputs]) * self.scale_ + self.mean_
+        if not return_std:
+            return means[:, 0] if self.single_output_ else means
+        if not self.gaussian:
+            raise ValueError("return_std=True needs loss='gaussian_nll'")
+        variances = np.column_stack([_softplus(o[:, 1]) + _MIN_VARIANCE for o in outputs])
+        stds = np.sqrt(variances) * self.scale_
+        if self.single_output_:
+            return means[:, 0], stds[:, 0]
+        return means, stds
+
+
+class ReconstructionTargetEncoder:
+    """Targets of an autoencoder: its input, as given to the network."""
+
+    single_output_ = True
+
+    def head_kinds(self):
+        """One reconstruction head."""
+        return ("reconstruction",)

@@ -20,7 +20,8 @@ def _validate_stack(estimator, X, reset):
     X = check_numeric_array(X, "X", ndim_hint=" of shape (n_samples, ...)")
     if X.ndim < 2:
         raise ValueError(
-            f"X must have a sample axis and at least one feature axis, got shape {X.shape}"
+            f"X must have a sample axis and at least one feature axis, got shape {X.shape}. "
+            "Reshape your data (one sample: X[np.newaxis]; one feature: X[:, np.newaxis])"
         )
     if X.ndim == 2:
         X = validate_data(

@@ -95,7 +95,7 @@ def package_versions(neural):
     """Versions of the packages that made the results (TensorFlow's only when it was used)."""
     names = ["numpy", "scipy", "scikit-learn", "joblib", "matplotlib"]
     if neural:
-        names += ["tensorflow", "keras", "scikeras"]
+        names += ["tensorflow", "keras"]
     versions = {"python": platform.python_version(), "platform": platform.platform()}
     for name in names:
         try:

@@ -101,11 +101,15 @@ def test_clone_and_params_round_trip():
 
 def test_same_random_state_is_exactly_repeatable(two_redshift_slices):
     X, y, groups = two_redshift_slices
-    a = ConvClassifier(**SMALL_CONV, epochs=2, random_state=5).fit(X, y, groups=groups)
-    b = ConvClassifier(**SMALL_CONV, epochs=2, random_state=5).fit(X, y, groups=groups)
+    # Dropout and augmentation draw random numbers too: all of them follow random_state.
+    params = dict(**SMALL_CONV, epochs=2, dropout=0.3, augment=True, random_state=5)
+    a = ConvClassifier(**params).fit(X, y, groups=groups)
+    b = ConvClassifier(**params).fit(X, y, groups=groups)
     np.testing.assert_array_equal(a.validation_mask_, b.validation_mask_)
     assert a.history_["loss"] == b.history_["loss"]
     np.testing.assert_array_equal(a.predict_proba(X), b.predict_proba(X))
+    c = ConvClassifier(**{**params, "random_state": 6}).fit(X, y, groups=groups)
+    assert c.history_["loss"] != a.history_["loss"]
 
 
 def test_validation_split_by_groups_is_kept_when_training_resumes(two_redshift_slices):
@@ -130,14 +134,20 @@ def test_checkpoint_lets_an_interrupted_fit_resume(tmp_path, two_redshift_slices
     params = dict(hidden_layer_sizes=(8,), random_state=2, checkpoint_dir=tmp_path / "ckpt")
     # An "interrupted" run: 2 of the 4 epochs were done and checkpointed.
     first = DenseClassifier(epochs=2, **params).fit(X, y, groups=groups)
-    resumed = DenseClassifier(epochs=4, **params).fit(X, y, groups=groups)
+    resumed = DenseClassifier(epochs=4, resume=True, **params).fit(X, y, groups=groups)
     assert len(resumed.history_["loss"]) == 4
     assert resumed.history_["loss"][:2] == pytest.approx(first.history_["loss"])
     np.testing.assert_array_equal(resumed.validation_mask_, first.validation_mask_)
-    with pytest.raises(ValueError, match="checkpoint of another"):
-        DenseClassifier(
-            hidden_layer_sizes=(16,), epochs=4, random_state=2, checkpoint_dir=tmp_path / "ckpt"
-        ).fit(X, y)
+    # Other parameters: not resumed, replaced, with a warning that says so.
+    with pytest.warns(UserWarning, match="other parameters"):
+        other = DenseClassifier(
+            hidden_layer_sizes=(16,),
+            epochs=2,
+            random_state=2,
+            resume=True,
+            checkpoint_dir=tmp_path / "ckpt",
+        ).fit(X, y, groups=groups)
+    assert len(other.history_["loss"]) == 2
 
 
 def test_early_stopping_stops_on_unlearnable_labels():
@@ -181,14 +191,23 @@ def test_autoencoder_learns_and_documents_shapes(two_redshift_slices):
 @pytest.mark.parametrize(
     ("X", "message"),
     [
-        (np.zeros((10, 4), np.float32), "needs images"),
         (np.full((10, 8, 8), np.nan, np.float32), "NaN"),
-        (np.zeros((10, 8, 8, 1, 1), np.float32), "needs images"),
+        (np.zeros((10, 8, 8, 1, 1), np.float32), "needs signals"),
     ],
 )
 def test_conv_bad_input(X, message):
     with pytest.raises(ValueError, match=message):
         ConvClassifier(epochs=1).fit(X, np.arange(10) % 2)
+
+
+def test_conv_takes_signals_as_one_dimensional_convolutions():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(64, 12)).astype(np.float32)
+    y = np.repeat([0, 1], 32)
+    X[y == 1] *= 3.0  # louder signals
+    clf = ConvClassifier(**SMALL_CONV, **FAST).fit(X, y)
+    assert [layer.__class__.__name__ for layer in clf.model_.layers][1] == "Conv1D"
+    assert clf.score(X, y) > 0.9
 
 
 def test_bad_hyperparameters_are_named():
