@@ -1,13 +1,15 @@
 """Sim-to-real: do the study's models, trained on the built-in simulator, work on real 21cmFAST?
 
-Run: python benchmarks/bench_sim_to_real.py [--real LABEL=PATH ...] [--train-realizations 1 3]
+Run: python benchmarks/bench_sim_to_real.py [--real LABEL=PATH[,PATH...] ...]
+[--train-realizations 1 3]
 [--models ...] [--tasks abcd] (JSON to stdout and to benchmarks/results/bench_sim_to_real.json;
 every model of the study on the shared set takes about an hour on 2 cores).
 
 It measures what users get: each run is ``run_study(config, test_data=PATH)``, the code path
 of ``skcosmo21 run --test-data PATH``, with the study's default configuration (its models and
-hyperparameters, slices along all three axes every 4 cells) and ``n_realizations`` one more
-than the simulated realizations trained on. On the real boxes' grid (the shared set: 21cmFAST
+hyperparameters, slices along all three axes every 4 cells), the real boxes' grid (cells and
+box size, read from their files) and ``n_realizations`` one more than the simulated
+realizations trained on. On the real boxes' grid (the shared set: 21cmFAST
 3.4.0, 64³ cells over 300 Mpc, z = 7…11 in steps of 0.5, ζ = 15, 20, 30, 40, 60 with
 f_esc = ζ/200, seeds 101 and 102), for tasks a–d and every model:
 
@@ -19,7 +21,8 @@ f_esc = ζ/200, seeds 101 and 102), for tasks a–d and every model:
 All runs of one invocation share a fold cache (a fresh temporary folder unless
 ``--cache-dir``), so the simulated fits are made once for all real sets, and real→real once
 for all training sizes. Several real sets (``--real shared=PATH --real unseen=PATH``) are
-measured in one invocation.
+measured in one invocation; a set may list several paths (e.g. two seeds of a larger set, so
+that real→real still trains on one seed).
 """
 
 import argparse
@@ -103,15 +106,21 @@ def measure(real_sets, train_realizations, models, tasks, random_state, cache_di
 
     runs, entries = [], {}
     with tempfile.TemporaryDirectory() as reports:
-        for label, path in real_sets.items():
+        for label, paths in real_sets.items():
+            # The study's grid is the boxes' (the default, 64³ over 300 Mpc, for the shared set).
+            n_cells, box_size = grid_of(paths)
             for n_train in train_realizations:
                 config = DEFAULT.replace(
-                    tasks=tuple(tasks), models=tuple(models), n_realizations=n_train + 1
+                    tasks=tuple(tasks),
+                    models=tuple(models),
+                    n_realizations=n_train + 1,
+                    n_cells=n_cells,
+                    box_size=box_size,
                 )
                 start = time.perf_counter()
                 rows = run_study(
                     config,
-                    test_data=str(path),
+                    test_data=[str(path) for path in paths],
                     output=pathlib.Path(reports) / f"{label}-{n_train}",
                     cache_dir=cache_dir,
                     random_state=random_state,
@@ -120,7 +129,9 @@ def measure(real_sets, train_realizations, models, tasks, random_state, cache_di
                 runs.append(
                     {
                         "real_set": label,
-                        "path": str(path),
+                        "paths": [str(path) for path in paths],
+                        "n_cells": n_cells,
+                        "box_size": box_size,
                         "train_realizations": n_train,
                         "wall_seconds_preliminary": round(seconds, 1),
                     }
@@ -197,12 +208,22 @@ def targets(entries, train_realizations):
 
 
 def _real_set(text):
-    label, sep, path = text.partition("=")
-    if not sep or not label or not path:
-        raise argparse.ArgumentTypeError(f"expected LABEL=PATH, got {text!r}")
-    if not pathlib.Path(path).exists():
-        raise argparse.ArgumentTypeError(f"{path}: no such file or folder")
-    return label, pathlib.Path(path)
+    label, sep, paths = text.partition("=")
+    if not sep or not label or not paths:
+        raise argparse.ArgumentTypeError(f"expected LABEL=PATH[,PATH...], got {text!r}")
+    paths = [pathlib.Path(path) for path in paths.split(",")]
+    for path in paths:
+        if not path.exists():
+            raise argparse.ArgumentTypeError(f"{path}: no such file or folder")
+    return label, paths
+
+
+def grid_of(paths):
+    """Cells per side and box size (Mpc) of real boxes, read from their files."""
+    from skcosmo21.datasets import load_21cmfast
+
+    cubes = load_21cmfast([str(path) for path in paths], fields="delta_T", mmap=True)
+    return int(cubes["delta_T"].shape[1]), float(cubes["box_size"])
 
 
 def main(argv=None):
@@ -213,7 +234,7 @@ def main(argv=None):
         "--real",
         type=_real_set,
         action="append",
-        metavar="LABEL=PATH",
+        metavar="LABEL=PATH[,PATH...]",
         help="a real set to test on (repeatable); default: shared=<the shared set>",
     )
     parser.add_argument("--train-realizations", type=int, nargs="+", default=[1, 3])
@@ -223,7 +244,7 @@ def main(argv=None):
     parser.add_argument("--cache-dir", type=pathlib.Path, default=None)
     parser.add_argument("--output", type=pathlib.Path, default=RESULTS)
     args = parser.parse_args(argv)
-    real_sets = dict(args.real or [("shared", default_real_path())])
+    real_sets = dict(args.real or [("shared", [default_real_path()])])
 
     start = time.perf_counter()
     with tempfile.TemporaryDirectory() as fresh:
