@@ -1,17 +1,19 @@
 """Observation effects: throughput against the simulator, 21cmSense cross-check, S/N per k.
 
-Run: python benchmarks/bench_observation.py  (about 2 minutes on 2 cores; needs 21cmSense,
-``pip install 'skcosmo21[observe]'``). Prints JSON and writes
+Run: python benchmarks/bench_observation.py  (about 2 minutes on 2 quiet cores, 5 under load;
+needs 21cmSense, ``pip install 'skcosmo21[observe]'``). Prints JSON and writes
 benchmarks/results/bench_observation.json and benchmarks/figures/observation_snr.png.
 
 1. Throughput: simulate the 17 z x 5 f_esc grid of 64^3 cubes (300 Mpc), then observe the 85
    cubes with SKA1-Low for 1,000 h, in the same process: "cold" includes gridding the uv
    coverage of the 17 redshifts, "warm" reuses it (another observing time); the one-off
    import of 21cmSense and loading of the array are timed apart.
-2. Noise against 21cmSense: SKA1-Low core, 1,000 h tracked (5 h a day for 200 days), z = 8,
-   64^3 cells, for a 300 Mpc box and for a box whose uv cell is 21cmSense's (one 35 m station
-   diameter, 497 Mpc at z = 8); per-bin ratio of our realizations' thermal-noise power (and of
-   the Delta^2 error) to 21cmSense's (see ``compare_noise_with_21cmsense``).
+2. Noise against 21cmSense: SKA1-Low core, 1,000 h tracked (5 h a day for 200 days), and
+   HERA, 600 h drift (6 h a day), z = 8, 64^3 cells, for the study's 300 Mpc box and (SKA1-Low)
+   a box whose uv cell is 21cmSense's (one 35 m station diameter, 496 Mpc at z = 8); per-bin
+   ratio of our realizations' thermal-noise power (and of the Delta^2 error) to 21cmSense's,
+   with 21cmSense counting its samples on the box's uv cells (like for like) and on its own
+   (see ``compare_noise_with_21cmsense``).
 3. Signal-to-noise per k bin of simulated cubes (64^3, 300 Mpc, z = 7, 8, 9, 10; f_esc = 0.2)
    for SKA1-Low at 10, 100 and 1,000 h, mean removed and horizon wedge excluded.
 """
@@ -79,7 +81,35 @@ def throughput():
     }
 
 
+def _comparison(result, seconds):
+    measured = np.isfinite(result.ratio)
+    entry = {
+        "seconds": round(seconds, 1),
+        "uv_grid": result.settings["uv_grid"],
+        "k_edges_per_Mpc": np.round(result.k_edges, 4).tolist(),
+        "ours_mK2Mpc3": [float(f"{v:.4g}") for v in result.ours],
+        "21cmsense_mK2Mpc3": [float(f"{v:.4g}") for v in result.theirs],
+        "ratio": np.round(result.ratio, 3).tolist(),
+        "n_modes_ours": result.n_modes_ours.astype(int).tolist(),
+        "n_modes_21cmsense": result.n_modes_theirs.astype(int).tolist(),
+        "worst_abs_ratio_minus_1": round(float(np.abs(result.ratio[measured] - 1).max()), 3),
+        "system_temperature_K": round(result.system_temperature, 1),
+        "survey_volume_Mpc3": result.settings["survey_volume_Mpc3"],
+    }
+    if result.ratio_half_plane is not None:
+        entry["21cmsense_as_reported_mK2Mpc3"] = [
+            float(f"{v:.4g}") for v in result.theirs_half_plane
+        ]
+        entry["ratio_to_as_reported"] = np.round(result.ratio_half_plane, 3).tolist()
+    return entry
+
+
 def crosscheck():
+    """Noise per k bin against 21cmSense: SKA1-Low and HERA, the study's box, both uv grids.
+
+    ``uv_grid="box"``: 21cmSense's tracks counted on the box's own uv cells (like for like);
+    ``uv_grid="21cmsense"``: on its own dish-wide cells, per unit volume (a beam-wide field).
+    """
     from skcosmo21.observation import compare_noise_with_21cmsense, telescope_properties
     from skcosmo21.physics import Cosmology, comoving_distance, redshift_to_frequency
 
@@ -87,44 +117,35 @@ def crosscheck():
     wavelength = 299792458.0 / (redshift_to_frequency(redshift) * 1e6)
     dish = telescope_properties("SKA1-Low").dish_size
     matched = float(comoving_distance(redshift, Cosmology()) * wavelength / dish)
-    settings = dict(
-        redshift=redshift,
-        n_cells=64,
-        hours=1000.0,
-        hours_per_day=5.0,
-        scan="track",
-        n_realizations=16,
-        random_state=0,
-    )
+    observations = {
+        "SKA1-Low": dict(hours=1000.0, hours_per_day=5.0, scan="track"),
+        "HERA": dict(hours=600.0, hours_per_day=6.0, scan="drift"),
+    }
+    common = dict(redshift=redshift, n_cells=64, n_realizations=16, random_state=0)
+    cases = [
+        ("SKA1-Low", "300 Mpc box", 300.0),
+        ("SKA1-Low", f"{matched:.0f} Mpc box (21cmSense's uv cell)", matched),
+        ("HERA", "300 Mpc box", 300.0),
+    ]
     out = {}
-    boxes = (("300 Mpc box", 300.0), (f"{matched:.0f} Mpc box (21cmSense's uv cell)", matched))
-    for label, box in boxes:
-        start = time.perf_counter()
-        result = compare_noise_with_21cmsense("SKA1-Low", box_size=box, **settings)
-        measured = np.isfinite(result.ratio)
-        out[label] = {
-            "seconds": round(time.perf_counter() - start, 1),
-            "k_edges_per_Mpc": np.round(result.k_edges, 4).tolist(),
-            "ours_mK2Mpc3": [float(f"{v:.4g}") for v in result.ours],
-            "21cmsense_full_plane_mK2Mpc3": [float(f"{v:.4g}") for v in result.theirs],
-            "21cmsense_as_reported_mK2Mpc3": [float(f"{v:.4g}") for v in result.theirs_half_plane],
-            "ratio": np.round(result.ratio, 3).tolist(),
-            "ratio_to_as_reported": np.round(result.ratio_half_plane, 3).tolist(),
-            "n_modes_ours": result.n_modes_ours.astype(int).tolist(),
-            "n_modes_21cmsense": result.n_modes_theirs.astype(int).tolist(),
-            "worst_abs_ratio_minus_1": round(float(np.abs(result.ratio[measured] - 1).max()), 3),
-            "system_temperature_K": round(result.system_temperature, 1),
-            "survey_volume_Mpc3": result.settings["survey_volume_Mpc3"],
-        }
-    # The same comparison on 21cmSense's own statistic, the error on Delta^2.
-    for label, box in boxes:
-        result = compare_noise_with_21cmsense(
-            "SKA1-Low", box_size=box, statistic="delta_squared", **settings
-        )
-        out[label]["ratio_delta_squared"] = np.round(result.ratio, 3).tolist()
-        out[label]["ratio_delta_squared_to_as_reported"] = np.round(
-            result.ratio_half_plane, 3
-        ).tolist()
+    for telescope, label, box in cases:
+        entry = out.setdefault(telescope, {}).setdefault(label, {})
+        for uv_grid in ("box", "21cmsense"):
+            start = time.perf_counter()
+            result = compare_noise_with_21cmsense(
+                telescope, box_size=box, uv_grid=uv_grid, **observations[telescope], **common
+            )
+            entry[uv_grid] = _comparison(result, time.perf_counter() - start)
+            # The same comparison on 21cmSense's own statistic, the error on Delta^2.
+            result = compare_noise_with_21cmsense(
+                telescope,
+                box_size=box,
+                uv_grid=uv_grid,
+                statistic="delta_squared",
+                **observations[telescope],
+                **common,
+            )
+            entry[uv_grid]["ratio_delta_squared"] = np.round(result.ratio, 3).tolist()
     return out
 
 

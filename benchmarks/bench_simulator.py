@@ -1,17 +1,29 @@
-"""Simulator speed against 21cmFAST 3.4, seed-scale cost, and fidelity plot.
+"""Simulator speed against 21cmFAST 3.4 and against our own earlier code, and fidelity plot.
 
-Run: python benchmarks/bench_simulator.py  (about 3 minutes on 2 cores; JSON to stdout and to
-benchmarks/results/bench_simulator.json). Run it on a quiet machine: every figure is a time.
+Run: python benchmarks/bench_simulator.py  (about 5 minutes on 2 quiet cores; JSON to stdout
+and to benchmarks/results/bench_simulator.json). Run it on a quiet machine: every figure is a
+time. ``--speed`` runs only the side-by-side speed part; ``--baseline REF`` names the git commit
+timed beside the working tree (default: main before the speed work, ``BASELINE``), ``--baseline
+none`` skips it.
+
+Side by side: the 64³ grid (17 z x 5 f_esc, 300 Mpc) and the 200³ seed-scale grid (the same
+17 x 5 at 200³ cells, one realization) are each simulated in a fresh process, once with the
+baseline commit's ``skcosmo21`` (extracted with ``git archive``) and once with this tree's,
+back to back; each records wall time, CPU time (user and system), peak memory and the load
+average around it.
 
 21cmFAST is run side by side when py21cmfast is importable; otherwise the figure recorded on
 this machine class is used: 5.3 s per (redshift, zeta) box at HII_DIM 64 (DIM 192, 128 Mpc).
 """
 
+import argparse
 import csv
 import json
+import os
 import pathlib
 import subprocess
 import sys
+import tempfile
 import time
 
 import numpy as np
@@ -21,6 +33,8 @@ sys.path.insert(0, str(HERE))
 from _common import machine  # noqa: E402
 
 RECORDED_21CMFAST_SECONDS_PER_CUBE = 5.3
+#: main before the speed work of 2026-11-29 (threads over redshifts, slab-wise deposit).
+BASELINE = "ffa56de"
 REDSHIFTS_17 = np.linspace(7.0, 11.0, 17)
 ESCAPE_FRACTIONS = [0.075, 0.1, 0.15, 0.2, 0.3]
 REFERENCE = HERE.parent / "skcosmo21" / "datasets" / "data" / "21cmfast-3.4.0-summary.csv"
@@ -60,27 +74,81 @@ def small_cubes_speed(repeat=5):
     return best
 
 
-SEED_SCALE = """
-import resource, time, numpy as np
+GRID_RUN = """
+import json, os, resource, sys, time
+import numpy as np
 from skcosmo21.datasets import make_reionization_cubes
-base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-t = time.perf_counter()
-c = make_reionization_cubes(np.linspace(7, 11, 17), [0.075, 0.1, 0.15, 0.2, 0.3], n_cells=200,
-                            box_size=300.0, random_state=0)
-seconds = time.perf_counter() - t
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-out = sum(v.nbytes for v in c.values() if isinstance(v, np.ndarray))
-print(seconds, peak - base, out)
+n_cells = int(sys.argv[1])
+make_reionization_cubes([8.0], [0.2], n_cells=16, box_size=48.0, random_state=0)  # warm up
+base = resource.getrusage(resource.RUSAGE_SELF)
+load_before = os.getloadavg()[0]
+start = time.perf_counter()
+cubes = make_reionization_cubes(np.linspace(7, 11, 17), [0.075, 0.1, 0.15, 0.2, 0.3],
+                                n_cells=n_cells, box_size=300.0, random_state=0)
+seconds = time.perf_counter() - start
+used = resource.getrusage(resource.RUSAGE_SELF)
+outputs = sum(v.nbytes for v in cubes.values() if isinstance(v, np.ndarray))
+print(json.dumps({
+    "seconds": seconds,
+    "seconds_per_cube": seconds / len(cubes.redshift),
+    "user_cpu_seconds": used.ru_utime - base.ru_utime,
+    "system_cpu_seconds": used.ru_stime - base.ru_stime,
+    "peak_beyond_outputs_GB": (used.ru_maxrss * 1024 - outputs) / 1e9,
+    "outputs_GB": outputs / 1e9,
+    "load_average_before_after": [load_before, os.getloadavg()[0]],
+}))
 """
 
 
-def seed_scale():
-    """200^3 cells, 300 Mpc, 17 x 5 grid, in a fresh process so peak RSS is its own."""
+def timed_grid(n_cells, source_root):
+    """The 17 x 5 grid at ``n_cells``, 300 Mpc, in a fresh process importing ``source_root``."""
+    env = dict(os.environ, PYTHONPATH=str(source_root))
     result = subprocess.run(
-        [sys.executable, "-c", SEED_SCALE], capture_output=True, text=True, check=True
+        [sys.executable, "-c", GRID_RUN, str(n_cells)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=source_root,
+        env=env,
     )
-    seconds, peak, outputs = (float(v) for v in result.stdout.split())
-    return seconds, peak, outputs
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def extract_commit(ref, into):
+    """``skcosmo21`` as of git commit ``ref``, unpacked under ``into``."""
+    archive = subprocess.run(
+        ["git", "-C", str(HERE.parent), "archive", ref, "skcosmo21"],
+        capture_output=True,
+        check=True,
+    )
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive.stdout, check=True)
+    commit = subprocess.run(
+        ["git", "-C", str(HERE.parent), "rev-parse", "--short", ref],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return commit.stdout.strip()
+
+
+def side_by_side(baseline):
+    """64³ and 200³ grids with the baseline commit and with this tree, back to back."""
+    result = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        roots = {"this tree": HERE.parent}
+        if baseline != "none":
+            commit = extract_commit(baseline, tmp)
+            roots = {f"baseline {commit}": pathlib.Path(tmp), **roots}
+        for n_cells in (64, 200):
+            key = f"grid_17x5_{n_cells}cubed_300Mpc"
+            result[key] = {label: timed_grid(n_cells, root) for label, root in roots.items()}
+            if len(roots) == 2:
+                old, new = result[key].values()
+                result[key]["speedup_wall"] = old["seconds"] / new["seconds"]
+                old_cpu = old["user_cpu_seconds"] + old["system_cpu_seconds"]
+                new_cpu = new["user_cpu_seconds"] + new["system_cpu_seconds"]
+                result[key]["speedup_cpu"] = old_cpu / new_cpu
+    return result
 
 
 def fidelity(n_realizations=6):
@@ -179,38 +247,33 @@ def plot(redshifts, fescs, k, ours, ref):
     fig.savefig(HERE / "figures" / "simulator_vs_21cmfast.png", dpi=110)
 
 
-def main():
-    small = small_cubes_speed()
-    seconds, n_cubes = grid_speed()
-    seconds_300, _ = grid_speed(300.0)
-    per_cube = seconds / n_cubes
-    theirs = time_21cmfast_grid()
-    source = "side by side" if theirs else "recorded"
-    theirs = theirs or RECORDED_21CMFAST_SECONDS_PER_CUBE
-    big_seconds, big_peak, big_outputs = seed_scale()
-    fid = fidelity()
-    result = {
-        "machine": machine(),
-        "small_grid_2x2x2_16cubed_seconds": small,
-        "grid_17x5_64cubed_300Mpc_seconds_per_cube": seconds_300 / n_cubes,
-        "grid_17x5_64cubed": {
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--speed", action="store_true", help="only the side-by-side speed part")
+    parser.add_argument("--baseline", default=BASELINE, help="git commit timed beside (or none)")
+    args = parser.parse_args(argv)
+    result = {"machine": machine(), "side_by_side": side_by_side(args.baseline)}
+    if not args.speed:
+        small = small_cubes_speed()
+        seconds, n_cubes = grid_speed()
+        per_cube = seconds / n_cubes
+        theirs = time_21cmfast_grid()
+        source = "side by side" if theirs else "recorded"
+        theirs = theirs or RECORDED_21CMFAST_SECONDS_PER_CUBE
+        result["small_grid_2x2x2_16cubed_seconds"] = small
+        result["grid_17x5_64cubed"] = {
             "seconds": seconds,
             "cubes": n_cubes,
             "seconds_per_cube": per_cube,
             "21cmfast_seconds_per_cube": theirs,
             "21cmfast_source": source,
             "speedup": theirs / per_cube,
-        },
-        "seed_scale_200cubed_17x5": {
-            "seconds": big_seconds,
-            "peak_beyond_outputs_GB": (big_peak - big_outputs) / 1e9,
-            "outputs_GB": big_outputs / 1e9,
-        },
-        "fidelity_vs_21cmfast": fid,
-    }
+        }
+        result["fidelity_vs_21cmfast"] = fidelity()
     print(json.dumps(result, indent=2))
     (HERE / "results").mkdir(exist_ok=True)
-    (HERE / "results" / "bench_simulator.json").write_text(json.dumps(result, indent=2))
+    name = "bench_simulator_speed.json" if args.speed else "bench_simulator.json"
+    (HERE / "results" / name).write_text(json.dumps(result, indent=2))
     return result
 
 

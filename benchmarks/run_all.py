@@ -20,6 +20,7 @@ BENCHMARKS = [
     "bench_ceiling",
     "bench_observation",
     "bench_import",
+    "bench_battery",
 ]
 
 

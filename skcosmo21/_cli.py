@@ -71,6 +71,15 @@ def build_parser():
         "skcosmo21.datasets.load_21cmfast reads; several allowed)",
     )
     run.add_argument(
+        "--test-data",
+        nargs="+",
+        action="extend",
+        metavar="PATH",
+        help="real 21cmFAST boxes to test the models trained on the simulator on (same "
+        "grid as the study's; several paths allowed): every task then reports sim->sim, "
+        "sim->real and real->real accuracy",
+    )
+    run.add_argument(
         "--config",
         metavar="FILE",
         help="TOML file of study settings (keys of skcosmo21.study.StudyConfig)",
@@ -87,6 +96,24 @@ def build_parser():
         type=_int_in(1, None, "a positive integer"),
         metavar="N",
         help="train every network (dense, CNN, autoencoder) for N epochs",
+    )
+    run.add_argument(
+        "--telescope",
+        metavar="NAME",
+        help="also run every task on what this array would see (SKA1-Low, SKA1-Low-central, "
+        "HERA, MWA-PhaseII; needs 21cmSense): the noiseless reference with the mean and the "
+        "wedge removed, then once per --hours",
+    )
+    run.add_argument(
+        "--hours",
+        metavar="H[,H...]",
+        help="observing times in hours for --telescope, e.g. 10,100,1000",
+    )
+    run.add_argument(
+        "--wedge",
+        metavar="WEDGE",
+        help="foreground wedge excluded from observed cubes: horizon (default), primary-beam, "
+        "none, or an angle in degrees",
     )
     run.add_argument("--output", default="skcosmo21-output", help="report folder")
     run.add_argument(
@@ -122,15 +149,20 @@ def _study_config(args):
         changes.update(
             epochs_dense=args.epochs, epochs_autoencoder=args.epochs, epochs_cnn=args.epochs
         )
+    for key in ("telescope", "hours", "wedge"):
+        if getattr(args, key) is not None:
+            changes[key] = getattr(args, key)
+    if args.test_data is not None:
+        changes["test_data"] = args.test_data
     return config.replace(**changes)
 
 
-def _check_data_paths(paths):
+def _check_data_paths(paths, option="--data"):
     from .study import StudyError
 
     for path in paths or ():
         if not os.path.exists(path):
-            raise StudyError(f"--data {path}: no such file or folder")
+            raise StudyError(f"{option} {path}: no such file or folder")
 
 
 def _quiet_tensorflow_logging():
@@ -170,9 +202,19 @@ def _run(args, argv):
     from .study._run import check_cache_dir, check_output_dir, default_cache_dir
 
     prog = "skcosmo21 run"
+    from .study._observing import check_observing
+
     try:
         config = _study_config(args)
+        check_observing(config)
         _check_data_paths(args.data)
+        _check_data_paths(config.test_data, "--test-data")
+        if args.data and config.test_data:
+            raise StudyError(
+                "test data (--test-data, or test_data in --config) test models trained on the "
+                "simulator, which --data replaces: "
+                "give one of them"
+            )
         check_output_dir(args.output)
         check_cache_dir(args.cache_dir or default_cache_dir())
     except (ConfigurationError, StudyError) as error:

@@ -5,16 +5,68 @@ turn one sample into several (:class:`SampleExpanderMixin`), input validation of
 stacks and the thread pool of the memory-bound copies.
 """
 
+import numbers
 import sys
 from concurrent.futures import ThreadPoolExecutor
 
 import joblib
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils import check_array
+from sklearn.utils import assert_all_finite, check_array
 from sklearn.utils.validation import check_is_fitted
 
-__all__ = ["NDTransformer", "SampleExpanderMixin", "check_sample_stack", "run_threaded"]
+__all__ = [
+    "NDTransformer",
+    "SampleExpanderMixin",
+    "check_finite",
+    "check_numeric_array",
+    "check_sample_stack",
+    "run_threaded",
+]
+
+
+def check_numeric_array(X, name="X", *, ndim_hint=""):
+    """Refuse what is not a real numeric array before scikit-learn's ``check_array`` sees it.
+
+    A string, None or a scalar, an array of strings, objects or complex numbers each get a
+    message that names ``name`` and what is expected (``check_array`` would say "could not
+    convert string to float" or "Input X contains NaN" for None). Lists become arrays.
+
+    Returns
+    -------
+    X : ndarray (or the array-like itself when it has a dtype)
+    """
+    expected = f"{name} must be a numeric array of real numbers{ndim_hint}"
+    if X is None or isinstance(X, str | bytes | numbers.Number):
+        raise ValueError(f"{expected}; got {type(X).__name__} {str(X)[:60]!r}")
+    if getattr(X, "dtype", None) is None:
+        try:
+            X = np.asarray(X)
+        except ValueError as error:  # ragged nested lists
+            raise ValueError(f"{expected}; got a ragged sequence ({error})") from None
+    if X.ndim == 0:
+        raise ValueError(f"{expected}; got a 0-d array {str(X)[:60]!r}")
+    if X.dtype.kind == "c":
+        # scikit-learn's wording, which its estimator checks look for.
+        raise ValueError(f"Complex data not supported: {expected}")
+    if X.dtype.kind == "O":
+        # Objects that are numbers are numbers (as for check_array); anything else is named.
+        try:
+            return X.astype(np.float64)
+        except (TypeError, ValueError) as error:
+            raise type(error)(f"{expected}; {error}") from None
+    if X.dtype.kind not in "fiub":
+        raise ValueError(f"{expected}; got dtype {X.dtype}")
+    return X
+
+
+def check_finite(X, name="X"):
+    """Raise a ``ValueError`` naming ``name`` if ``X`` holds NaN or infinity."""
+    try:
+        assert_all_finite(X, input_name=name)
+    except ValueError as error:
+        raise ValueError(f"{name} must hold finite values: {error}") from None
+    return X
 
 
 def check_sample_stack(X, sample_ndim, name="X"):
@@ -32,22 +84,21 @@ def check_sample_stack(X, sample_ndim, name="X"):
         if X.ndim != sample_ndim + 1:
             raise ValueError(f"{name} must be a stack of {kind}; got a CubeStack of {X.shape}")
         return X
-    if hasattr(X, "ndim") and X.ndim != sample_ndim + 1:
+    X = check_numeric_array(X, name, ndim_hint=f", a stack of {kind}")
+    if X.ndim != sample_ndim + 1:
         raise ValueError(f"{name} must be a stack of {kind}; got an array of shape {X.shape}")
-    dtype = getattr(X, "dtype", None)
-    if dtype is not None and dtype.kind not in "fiub":
-        raise ValueError(f"{name} must be a numeric array, got dtype {dtype}")
+    # float32 and float64 are kept; anything else (integers, booleans) becomes float64, which
+    # holds every int32 exactly (float32 would round integers above 2**24).
     X = check_array(
         X,
         allow_nd=True,
-        dtype=(np.float32, np.float64),
+        dtype=(np.float64, np.float32),
         ensure_2d=False,
+        ensure_all_finite=False,
         input_name=name,
         copy=False,
     )
-    if X.ndim != sample_ndim + 1:
-        raise ValueError(f"{name} must be a stack of {kind}; got an array of shape {X.shape}")
-    return X
+    return check_finite(X, name)
 
 
 def run_threaded(function, items, n_jobs):
@@ -90,6 +141,14 @@ class SampleExpanderMixin:
         expanded : ndarray of shape (n_samples * ``n_outputs_per_sample_``, ...)
         """
         check_is_fitted(self)
+        if n_samples is not None and (
+            isinstance(n_samples, bool)
+            or not isinstance(n_samples, numbers.Integral)
+            or n_samples < 0
+        ):
+            raise ValueError(f"n_samples must be a non-negative integer or None, got {n_samples!r}")
+        if values is None:
+            raise ValueError("values must have one entry per input sample, got None")
         values = np.asarray(values)
         if values.ndim == 0:
             raise ValueError("values must have one entry per input sample, got a scalar")

@@ -12,6 +12,13 @@ import pathlib  # noqa: E402
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+from hypothesis import settings  # noqa: E402
+
+# Every property and fuzz test is deterministic (the same examples on every run and machine) and
+# has no per-example deadline (timings on a shared machine vary); each test sets its own, small,
+# max_examples.
+settings.register_profile("skcosmo21", derandomize=True, deadline=None, database=None)
+settings.load_profile("skcosmo21")
 
 DATA = pathlib.Path(__file__).parent / "data"
 

@@ -152,3 +152,42 @@ def test_subpackages_load_lazily():
         skcosmo21.not_a_subpackage  # noqa: B018
     assert json.dumps(sorted(dir(skcosmo21)))
     assert "study" in dir(skcosmo21)
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--telescope", "VLA", "--hours", "10"], r"telescope must be one of \['SKA1-Low', "),
+        (["--telescope", "HERA"], "telescope HERA needs observing times: set hours"),
+        (["--hours", "10"], "hours are observing times of a telescope: set telescope"),
+        (["--telescope", "HERA", "--hours", "10,ten"], "hours must be a list of positive numbers"),
+        (["--telescope", "HERA", "--hours", "0"], "every value of hours must be a positive"),
+        (["--telescope", "HERA", "--hours", "1", "--wedge", "sideways"], "wedge must be one of"),
+        (
+            ["--telescope", "HERA", "--hours", "1", "--wedge", "95"],
+            r"angle in degrees in \(0, 90\]",
+        ),
+    ],
+)
+def test_bad_observing_options_are_refused_before_work(argv, message, tmp_path, capsys):
+    line = _checked_before_work(argv, tmp_path, capsys)
+    assert re.search(message, line), line
+
+
+def test_observing_without_21cmsense_is_refused_before_work(tmp_path, capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "py21cmsense", None)  # as if it were not installed
+    line = _checked_before_work(["--telescope", "HERA", "--hours", "10"], tmp_path, capsys)
+    assert "telescope HERA needs 21cmSense: pip install 'skcosmo21[observe]'" in line
+
+
+def test_test_data_is_checked_before_work(tmp_path, capsys, data_dir):
+    missing = tmp_path / "no-such-boxes"
+    line = _checked_before_work(["--test-data", str(missing)], tmp_path, capsys)
+    assert f"--test-data {missing}: no such file or folder" in line
+    boxes = str(data_dir / "21cmfast-boxes" / "h5")
+    line = _checked_before_work(["--test-data", boxes, "--data", boxes], tmp_path, capsys)
+    assert "which --data replaces: give one of them" in line
+    # Real boxes of another grid than the study's (--quick: 16³ cells over 64 Mpc).
+    line = _checked_before_work(["--test-data", boxes, "--models", "pca"], tmp_path, capsys)
+    assert "the test data are 32³ cells over 48 Mpc but the study simulates 16³" in line
+    assert "set n_cells = 32 and box_size = 48 (--config)" in line

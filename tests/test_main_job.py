@@ -145,3 +145,63 @@ def test_run_on_real_21cmfast_boxes_with_a_config_file(tmp_path, data_dir):
     assert not (output / "accuracy_vs_neutral_fraction.png").exists()
     for name in ("example_slices.png", "confusion_task_a.png", "learning_curves.png"):
         assert _is_png(output / name), name
+
+
+@pytest.mark.slow
+def test_run_with_a_telescope_caches_each_observing_time_apart(tmp_path, caplog):
+    pytest.importorskip("py21cmsense")
+    caplog.set_level(logging.INFO, logger="skcosmo21.run")
+    output, cache = tmp_path / "report", tmp_path / "cache"
+    command = [
+        "run", "--quick", "--tasks", "b", "--models", "power-spectrum", "--telescope",
+        "SKA1-Low", "--hours", "10,1000", "--output", str(output), "--cache-dir", str(cache),
+    ]  # fmt: skip
+    assert main(command) == 0
+    n_folds = QUICK.n_realizations
+    # Simulated maps, the noiseless reference, 10 h and 1,000 h: four settings whose fold
+    # data differ, so four sets of cache entries.
+    assert _trainings(caplog.records) == 4 * n_folds
+    caplog.clear()
+    wedge = "mean and horizon wedge removed"
+    report = json.loads((output / "results.json").read_text())
+    first = report["results"]
+    assert [row["setting"] for row in first] == [
+        "simulated maps",
+        f"no noise, {wedge}",
+        f"SKA1-Low, 10 h, {wedge}, Wiener-filtered",
+        f"SKA1-Low, 1000 h, {wedge}, Wiener-filtered",
+    ]
+    assert [row["observation"]["noise_filter"] for row in first[1:]] == ["none", "wiener", "wiener"]
+    prior = report["wiener_signal_prior"]
+    assert prior["simulator_random_state"] != report["random_state"]
+    assert len(prior["power_per_shell_mK2Mpc3"]) > QUICK.n_cells // 2
+    assert first[0]["observation"] is None
+    assert [row["observation"]["hours"] for row in first[1:]] == [None, 10.0, 1000.0]
+    assert [row["observation"]["resolution"] for row in first[1:]] == [None, "uv", "uv"]
+    assert all(row["observation"]["wedge"] == "horizon" for row in first[1:])
+    reference, short, long = report["observations"]
+    assert reference["noise_rms_mK"] == {}
+    # The radiometer equation: a hundred times shorter, ten times the noise.
+    assert short["noise_rms_mK"]["z=8"][0] == pytest.approx(10 * long["noise_rms_mK"]["z=8"][0])
+    assert _is_png(output / "accuracy_vs_observing_time.png")
+    assert "accuracy_vs_observing_time.png" in report["figures"]
+
+    # Other times: the simulated maps, the reference and 1,000 h come from the cache with
+    # the same accuracies; only the new time's folds are trained.
+    command[command.index("10,1000")] = "1000,100"
+    assert main(command) == 0
+    assert _trainings(caplog.records) == n_folds
+    again = json.loads((output / "results.json").read_text())["results"]
+    assert [r["fold_accuracies"] for r in again[:3]] == [
+        r["fold_accuracies"] for r in (first[0], first[1], first[3])
+    ]
+    with open(output / "results.csv", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 4 * n_folds
+    assert [(r["telescope"], r["hours"], r["noise_filter"]) for r in rows[::n_folds]] == [
+        ("", "", ""),
+        ("SKA1-Low", "", "none"),
+        ("SKA1-Low", "1000.0", "wiener"),
+        ("SKA1-Low", "100.0", "wiener"),
+    ]
+    assert {r["wedge"] for r in rows[n_folds:]} == {"horizon"}

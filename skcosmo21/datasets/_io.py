@@ -193,6 +193,13 @@ def load_21cmfast(
     ([30.0], [0.15], [7])
     """
     fields = _checked_fields(fields)
+    if isinstance(metadata, str):
+        try:
+            metadata = re.compile(metadata)
+        except re.error as error:
+            raise ValueError(
+                f"metadata must be a valid regular expression, got {metadata!r} ({error})"
+            ) from None
     items = _input_paths(path_or_paths)
     if len(items) == 1 and items[0].is_file() and items[0].suffix == ".npz":
         return load_cubes(items[0])
@@ -570,7 +577,7 @@ def _label(cube, metadata):
             if key in merged and not _agree(key, merged[key][1], value):
                 raise ValueError(
                     f"{cube.anchor}: {merged[key][0]} says {key}={merged[key][1]!r} but "
-                    f"{origin} says {key}={value!r}"
+                    f"{origin} says {key}={value!r}; they must agree"
                 )
             merged.setdefault(key, (origin, value))
     for key, (_, value) in merged.items():
@@ -618,8 +625,9 @@ def _metadata_columns(path, metadata):
     for key in values:
         if not isinstance(key, str) or (key in _RESERVED and key not in _LABEL_TOLERANCE):
             raise ValueError(
-                f"metadata column {key!r} (from {path}) would replace a field of the data; "
-                f"reserved names are {sorted(_RESERVED - set(_LABEL_TOLERANCE))}"
+                f"metadata column {key!r} (from {path}) would replace a field of the data: "
+                f"columns must not use the reserved names "
+                f"{sorted(_RESERVED - set(_LABEL_TOLERANCE))}"
             )
     return {key: _as_number(value) for key, value in values.items()}
 
@@ -792,33 +800,56 @@ def save_cubes(bunch, path):
     """
     if "__metadata__" in bunch:
         raise ValueError(
-            "the key '__metadata__' is reserved for the JSON part of the cube file; rename it"
+            "bunch must not hold the key '__metadata__', reserved for the JSON part of the cube "
+            "file; rename it"
         )
     arrays, other = {}, {}
     for key, value in bunch.items():
         if not isinstance(key, str):
-            raise TypeError(f"cube file keys must be strings, got {key!r}")
+            raise TypeError(f"bunch keys must be strings (cube file entries), got {key!r}")
         if isinstance(value, CubeStack):
             value = np.asarray(value)
         if isinstance(value, np.ndarray) and value.dtype != object:
             arrays[key] = value
         else:
             other[key] = value
-    arrays["__metadata__"] = np.array(json.dumps(other, default=_json_default))
+    try:
+        arrays["__metadata__"] = np.array(json.dumps(other, default=_json_default))
+    except TypeError as error:
+        raise TypeError(
+            f"bunch: {error}; expected arrays and JSON values (numbers, strings, lists, dicts)"
+        ) from None
     target = _npz_path(path)
+    if target.is_dir():
+        raise ValueError(f"path must name a file, got the folder {target}")
     # O_EXCL under a unique name, so concurrent writers never share a temporary file; the mode
     # follows the umask like any new file.
     temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    except OSError as error:
+        raise type(error)(
+            error.errno,
+            f"path must be in an existing folder that can be written to; cannot write "
+            f"{target} ({error.strerror})",
+        ) from None
     try:
         with os.fdopen(descriptor, "wb") as handle:
             np.savez(handle, **arrays)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temporary, target)
-    except BaseException:
+    except BaseException as error:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
+        if isinstance(error, OSError):
+            # disk full, file-size limit: say which file, and that the old one is untouched
+            kept = "the old file is kept unchanged" if target.exists() else "nothing was written"
+            raise type(error)(
+                error.errno,
+                f"could not write {target} ({error.strerror or error}); {kept}; the folder "
+                "must have room for the whole file",
+            ) from error
         raise
 
 
@@ -893,15 +924,15 @@ def load_cubes(path):
             other = json.loads(str(archive["__metadata__"]))
         except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
             raise ValueError(
-                f"{target}: a damaged cube file ({type(error).__name__}: {error})"
+                f"{target}: not a readable cube file, damaged ({type(error).__name__}: {error})"
             ) from None
     if not isinstance(other, dict):
         raise ValueError(f"{target}: its '__metadata__' entry is not a JSON object")
     clashes = sorted(set(other) & set(bunch))
     if clashes:
         raise ValueError(
-            f"{target}: metadata keys {clashes} also name arrays of the file; one would "
-            "replace the other"
+            f"{target}: metadata keys must not name arrays of the file (one would replace the "
+            f"other), got {clashes}"
         )
     bunch.update(other)
     return bunch

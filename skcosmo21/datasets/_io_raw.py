@@ -42,6 +42,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..utils._param_validation import validate_params
+
 #: Box kinds and the field each holds.
 KIND_FIELDS = {"delta_T": "delta_T", "xH": "x_HI", "updated_smoothed_deltax": "density"}
 _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
@@ -59,6 +61,7 @@ _RENAMED = {"z": "redshift", "nf": "neutral_fraction", "eff": "zeta", "v": "velo
 _PAIRING_FLAGS = ("halos", "sphere")
 
 
+@validate_params({"name": [str]}, prefer_skip_nested_validation=True)
 def parse_raw_box_name(name):
     """Parameters held by a 21cmFAST 1.x/2.x box name, or None if it is not one.
 
@@ -86,7 +89,8 @@ def parse_raw_box_name(name):
     Raises
     ------
     ValueError
-        If the name starts like a 21cmFAST box but carries no redshift, or a token twice.
+        If the name starts like a 21cmFAST box but carries no redshift, a token twice, or a
+        grid of no cells or no length.
 
     Examples
     --------
@@ -112,6 +116,11 @@ def parse_raw_box_name(name):
         "n_cells": int(match["dim"]),
         "box_size": float(match["box"]),
     }
+    if info["n_cells"] < 1 or info["box_size"] <= 0:
+        raise ValueError(
+            f"{name}: a box name must give a positive HII_DIM and BOX_LEN, got "
+            f"{info['n_cells']} cells and {info['box_size']} Mpc"
+        )
     if kind != "updated_smoothed_deltax":
         info.update(halos=True, sphere=bool(match["sphere"]), SFR=False)
     for token in _TOKEN.finditer(match["tokens"]):

@@ -195,7 +195,7 @@ class CubeStack(NDArrayOperatorsMixin):
     def __init__(self, sources):
         sources = list(sources)
         if not sources:
-            raise ValueError("a CubeStack needs at least one cube source")
+            raise ValueError("a CubeStack needs at least one cube: got no files or sources")
         shapes = {tuple(s.shape) for s in sources}
         if len(shapes) != 1:
             raise ValueError(
@@ -222,15 +222,24 @@ class CubeStack(NDArrayOperatorsMixin):
         -------
         stack : CubeStack
         """
+        if not _is_integer(n_cells) or n_cells < 1:
+            raise ValueError(f"n_cells must be a positive integer, got {n_cells!r}")
+        if isinstance(paths, str | os.PathLike) or not hasattr(paths, "__iter__"):
+            raise ValueError(f"paths must be a sequence of files, got {type(paths).__name__}")
         sources = []
         for path in map(pathlib.Path, paths):
             expected = 4 * n_cells**3
+            if not path.is_file():
+                raise FileNotFoundError(f"{path}: no such file (paths must name box files)")
             actual = os.path.getsize(path)
             if actual != expected:
                 raise ValueError(
-                    f"{path}: file size {actual} bytes is not 4 * {n_cells}^3 = {expected} bytes"
+                    f"{path}: a box of n_cells={n_cells} must hold 4 * {n_cells}^3 = {expected} "
+                    f"bytes of float32, got {actual} bytes"
                 )
             sources.append(RawSource(path, int(n_cells)))
+        if not sources:
+            raise ValueError("paths must list at least one box file, got none")
         return cls(sources)
 
     @property
@@ -285,13 +294,14 @@ class CubeStack(NDArrayOperatorsMixin):
         if selection.dtype == bool:
             if selection.shape != (len(self),):
                 raise IndexError(
-                    f"boolean index of shape {selection.shape} does not match {len(self)} cubes"
+                    f"a boolean index must have one entry per cube ({len(self)}), got shape "
+                    f"{selection.shape}"
                 )
             selection = np.flatnonzero(selection)
         if selection.ndim != 1 or selection.dtype.kind not in "iu":
             raise IndexError(
-                "a CubeStack takes an integer, a slice, a list of integers or a boolean mask, "
-                f"got {index!r}"
+                "a CubeStack index must be an integer, a slice, a list of integers or a boolean "
+                f"mask, got {index!r}"
             )
         return CubeStack([self.sources[_normalized(int(i), len(self))] for i in selection])
 
@@ -326,7 +336,9 @@ def _is_integer(value):
 
 def _normalized(index, length):
     if not -length <= index < length:
-        raise IndexError(f"cube index {index} is out of range for {length} cubes")
+        raise IndexError(
+            f"cube index must be in [-{length}, {length}) for {length} cubes, got {index}"
+        )
     return index % length
 
 

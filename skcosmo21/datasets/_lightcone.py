@@ -45,8 +45,9 @@ from sklearn.utils import Bunch
 from .._version import __version__
 from ..physics import Cosmology
 from ..physics._distances import comoving_distance, redshift_at_comoving_distance
-from ..preprocessing import LightconeSlicer
+from ..preprocessing import LightconeSlicer, PatchExtractor
 from ..utils import Interval, validate_params
+from ._slice_dataset import _DATASET_CONSTRAINTS, _field_array, _per_cube_column
 
 __all__ = ["load_lightcone", "make_lightcone_dataset"]
 
@@ -351,8 +352,8 @@ def _read_header(path, fields):
             name = _file_name(field, version)
             if name not in stored:
                 raise ValueError(
-                    f"{path}: no lightcone {name!r} (the field {field!r}); the file has "
-                    f"{sorted(stored)}"
+                    f"{path}: no lightcone {name!r} (the field {field!r}); fields must name "
+                    f"lightcones of the file, which has {sorted(stored)}"
                 )
             shape = stored[name].shape
             expected = (header["n_cells"], header["n_cells"], header["n_los_stored"])
@@ -429,7 +430,9 @@ def _lightcone_paths(path_or_paths):
     resolved = [p.resolve() for p in files]
     duplicates = sorted({str(p) for p in resolved if resolved.count(p) > 1})
     if duplicates:
-        raise ValueError(f"the same lightcone file is given more than once: {duplicates}")
+        raise ValueError(
+            f"the same lightcone file is given more than once: {duplicates}; list each file once"
+        )
     if skipped:
         warnings.warn(
             f"skipped {len(skipped)} HDF5 files that are not py21cmfast lightcones: "
@@ -438,7 +441,10 @@ def _lightcone_paths(path_or_paths):
             stacklevel=3,
         )
     if not files:
-        raise ValueError(f"no py21cmfast lightcone files found in {paths}")
+        raise ValueError(
+            f"path_or_paths must name py21cmfast lightcone files (or folders of them); found "
+            f"none in {paths}"
+        )
     return files
 
 
@@ -581,21 +587,34 @@ def load_lightcone(path_or_paths, *, fields=("delta_T",), efficiency_per_escape_
 
 
 def _per_lightcone_column(lightcones, key, n_lightcones, what):
-    if isinstance(key, str):
-        if key not in lightcones:
-            raise ValueError(
-                f"{what} {key!r} is not in the lightcone data; have {sorted(lightcones)}"
-            )
-        values = np.asarray(lightcones[key])
-    else:
-        values = np.asarray(key)
-    if values.shape[:1] != (n_lightcones,):
+    return _per_cube_column(lightcones, key, n_lightcones, what, kind="lightcone")
+
+
+def _los_values(lightcones, key, n_lightcones, n_los):
+    """A per-line-of-sight-cell column (shared, or one row per lightcone), checked."""
+    if key not in lightcones:
         raise ValueError(
-            f"{what} must have one value per lightcone ({n_lightcones}), got shape {values.shape}"
+            f"lightcones must hold {key!r} (one value per line-of-sight cell), as "
+            f"load_lightcone returns; the data has {sorted(lightcones)}"
         )
-    return values
+    values = np.asarray(lightcones[key], dtype=float)
+    if values.shape not in ((n_los,), (n_lightcones, n_los)):
+        raise ValueError(
+            f"lightcones[{key!r}] must have one value per line-of-sight cell ({n_los}), shared "
+            f"or per lightcone; got shape {values.shape}"
+        )
+    return np.broadcast_to(values, (n_lightcones, n_los))
 
 
+@validate_params(
+    {
+        "lightcones": [dict],
+        "slicer": [None, LightconeSlicer],
+        "patcher": [None, PatchExtractor],
+        **_DATASET_CONSTRAINTS,
+    },
+    prefer_skip_nested_validation=True,
+)
 def make_lightcone_dataset(
     lightcones,
     targets=("redshift",),
@@ -647,25 +666,24 @@ def make_lightcone_dataset(
     >>> images.X.shape, images.y.round(3).tolist()
     ((3, 16, 16), [[7.0, 30.0], [7.446, 30.0], [7.931, 30.0]])
     """
-    if field not in lightcones:
-        raise ValueError(f"field {field!r} is not in the lightcone data; have {sorted(lightcones)}")
-    data = lightcones[field]
-    n_lightcones = len(data)
+    data = _field_array(lightcones, field, "lightcone", "(n_lightcones, N, N, n_los)")
+    n_lightcones, n_los = len(data), np.shape(data)[-1]
     names = [targets] if isinstance(targets, str) else list(targets)
     if not names:
         raise ValueError("targets must name at least one label")
-    los_redshift = np.asarray(lightcones["los_redshift"], dtype=float)
+    los_redshift = _los_values(lightcones, "los_redshift", n_lightcones, n_los)
     slicer = clone(slicer if slicer is not None else LightconeSlicer()).fit(data)
     X = slicer.transform(data)
-    redshift = slicer.expand_los(np.broadcast_to(los_redshift, (n_lightcones, len(los_redshift))))
+    redshift = slicer.expand_los(los_redshift)
     columns = []
     for name in names:
         if name == "redshift":
             columns.append(redshift)
         elif name == "neutral_fraction":
-            columns.append(slicer.expand_los(np.asarray(lightcones["neutral_fraction"], float)))
+            values = _los_values(lightcones, "neutral_fraction", n_lightcones, n_los)
+            columns.append(slicer.expand_los(values))
         else:
-            values = _per_lightcone_column(lightcones, name, n_lightcones, "target")
+            values = _per_lightcone_column(lightcones, name, n_lightcones, "targets")
             columns.append(slicer.expand(values))
     y = columns[0] if len(columns) == 1 else np.column_stack(columns)
     group_values = None

@@ -4,23 +4,41 @@ import numpy as np
 from sklearn.base import clone
 from sklearn.utils import Bunch
 
-from ..preprocessing import CubeSlicer
+from ..preprocessing import CubeSlicer, PatchExtractor
+from ..utils._param_validation import validate_params
 
 
-def _per_cube_column(source, key, n_cubes, what):
+def _per_cube_column(source, key, n_cubes, what, kind="cube"):
+    """One value per cube (or lightcone): the column ``key`` of ``source``, or ``key`` itself."""
     if isinstance(key, str):
         if key not in source:
             raise ValueError(
-                f"{what} {key!r} is not a field of the cube data; have {sorted(source)}"
+                f"{what} must name per-{kind} columns of the {kind} data; {key!r} is not one "
+                f"(the data has {sorted(source)})"
             )
         values = np.asarray(source[key])
     else:
         values = np.asarray(key)
-    if values.shape[:1] != (n_cubes,):
+    if values.ndim != 1 or len(values) != n_cubes:
         raise ValueError(
-            f"{what} must have one value per cube ({n_cubes}), got shape {values.shape}"
+            f"{what} must have one value per {kind} ({n_cubes}), got shape {values.shape}"
         )
     return values
+
+
+def _field_array(source, field, kind, shape):
+    """The array named ``field`` of ``source``, which must be 4-D, with a clear error if not."""
+    if field not in source:
+        raise ValueError(
+            f"field {field!r} must name the {kind} array of the {kind} data; the data has "
+            f"{sorted(source)}"
+        )
+    data = source[field]
+    if np.ndim(data) != 4:
+        raise ValueError(
+            f"field {field!r} must name {kind}s {shape}; it holds shape {np.shape(data)}"
+        )
+    return data
 
 
 def _pixel_size(cubes, n_cells):
@@ -28,12 +46,30 @@ def _pixel_size(cubes, n_cells):
     box_size = cubes.get("box_size") if hasattr(cubes, "get") else None
     if box_size is None:
         return None
-    box_size = np.asarray(box_size, dtype=float)
-    if box_size.ndim != 0 or not np.isfinite(box_size) or box_size <= 0:
-        raise ValueError(f"box_size of the cube data must be one positive number, got {box_size}")
-    return float(box_size) / n_cells
+    value = np.asarray(box_size)
+    if value.dtype.kind not in "fiu" or value.ndim != 0 or not np.isfinite(value) or value <= 0:
+        raise ValueError(
+            f"box_size of the cube data must be one positive number (Mpc), got {box_size!r}"
+        )
+    return float(value) / n_cells
 
 
+_DATASET_CONSTRAINTS = {
+    "targets": [str, list, tuple],
+    "field": [str],
+    "groups": [None, str, "array-like"],
+}
+
+
+@validate_params(
+    {
+        "cubes": [dict],
+        "slicer": [None, CubeSlicer],
+        "patcher": [None, PatchExtractor],
+        **_DATASET_CONSTRAINTS,
+    },
+    prefer_skip_nested_validation=True,
+)
 def make_slice_dataset(
     cubes, targets, slicer=None, patcher=None, *, field="delta_T", groups="realization"
 ):
@@ -88,14 +124,12 @@ def make_slice_dataset(
     >>> patches.X.shape, patches.pixel_size, patches.locations.sample_shape
     ((64, 8, 8), 2.0, (8, 8))
     """
-    if field not in cubes:
-        raise ValueError(f"field {field!r} is not in the cube data; have {sorted(cubes)}")
-    data = cubes[field]
+    data = _field_array(cubes, field, "cube", "(n_cubes, n, n, n)")
     n_cubes = len(data)
     names = [targets] if isinstance(targets, str) else list(targets)
     if not names:
         raise ValueError("targets must name at least one per-cube column")
-    columns = [_per_cube_column(cubes, name, n_cubes, "target") for name in names]
+    columns = [_per_cube_column(cubes, name, n_cubes, "targets") for name in names]
     y = columns[0] if len(columns) == 1 else np.column_stack(columns)
     group_values = None if groups is None else _per_cube_column(cubes, groups, n_cubes, "groups")
 

@@ -6,7 +6,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clo
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted, has_fit_parameter
 
-from ..base import check_sample_stack
+from ..base import check_numeric_array, check_sample_stack
 from ..preprocessing import CubeSlicer
 from ..utils._param_validation import HasMethods, StrOptions
 
@@ -19,13 +19,33 @@ def _check_labels(y, n_cubes):
         if len(kinds) > 1:
             examples = [next(v for v in values.ravel() if isinstance(v, str) == k) for k in (0, 1)]
             raise ValueError(
-                f"y mixes numbers and strings as labels (e.g. {examples[0]!r} and "
+                f"y must not mix numbers and strings as labels (got e.g. {examples[0]!r} and "
                 f"{examples[1]!r}); give every label the same type"
             )
     y = np.asarray(y)
     if y.ndim != 1 or len(y) != n_cubes:
         raise ValueError(f"y must hold one label per cube ({n_cubes}), got shape {y.shape}")
+    if y.dtype.kind == "f" and not np.isfinite(y).all():
+        raise ValueError("y must hold finite labels, got NaN or inf")
+    if len(np.unique(y)) < 2:
+        raise ValueError(f"y must hold at least 2 classes, got only {np.unique(y).tolist()}")
     return y
+
+
+def _check_weights(sample_weight, n_cubes):
+    """Per-cube weights: finite, non-negative numbers, not all zero."""
+    sample_weight = check_numeric_array(sample_weight, "sample_weight", ndim_hint=" (one per cube)")
+    sample_weight = np.asarray(sample_weight, dtype=np.float64)
+    if sample_weight.shape != (n_cubes,):
+        raise ValueError(
+            f"sample_weight must hold one weight per cube ({n_cubes}), got shape "
+            f"{sample_weight.shape}"
+        )
+    if not np.isfinite(sample_weight).all() or (sample_weight < 0).any():
+        raise ValueError("sample_weight must hold finite, non-negative weights")
+    if not sample_weight.any():
+        raise ValueError("sample_weight must hold at least one positive weight, got all zeros")
+    return sample_weight
 
 
 def _sample_weight_params(estimator, sample_weight):
@@ -149,12 +169,7 @@ class SliceVotingClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         self.estimator_ = clone(estimator)
         fit_params = {}
         if sample_weight is not None:
-            sample_weight = np.asarray(sample_weight, dtype=np.float64)
-            if sample_weight.shape != (len(X),):
-                raise ValueError(
-                    f"sample_weight must hold one weight per cube ({len(X)}), got shape "
-                    f"{sample_weight.shape}"
-                )
+            sample_weight = _check_weights(sample_weight, len(X))
             fit_params = _sample_weight_params(self.estimator_, self.slicer_.expand(sample_weight))
         self.estimator_.fit(self.slicer_.transform(X), self.slicer_.expand(y), **fit_params)
         self.classes_ = self.estimator_.classes_

@@ -17,16 +17,21 @@ def _moments(flat):
     NaN (with a warning) for constant rows, e.g. a fully ionized slice, and features must
     stay finite: skewness and kurtosis are 0 there. A row counts as constant when its spread
     is within rounding of its values (the mean of identical float values need not equal them
-    exactly, which left a residual "variance" of ~1e-31 and skewness -1, kurtosis -2). The
-    centred values are divided by the spread before the third and fourth powers, so tiny
-    (1e-160) or huge values neither underflow nor overflow.
+    exactly, which left a residual "variance" of ~1e-31 and skewness -1, kurtosis -2). Each
+    row is divided by its largest absolute value first, so tiny (1e-300) or huge values
+    neither underflow nor overflow.
     """
     flat = np.asarray(flat, dtype=np.float64)
-    mean = flat.mean(axis=1)
-    centred = flat - mean[:, None]
-    std = np.sqrt(np.mean(centred**2, axis=1))
+    # Each row in units of its largest |value|, so that squares and fourth powers of tiny
+    # (1e-300) values do not underflow to 0 (a zero spread) and those of huge ones do not
+    # overflow; mean and spread are scaled back at the end.
     magnitude = np.max(np.abs(flat), axis=1)
-    constant = std <= 8 * np.finfo(np.float64).eps * magnitude
+    unit = np.where(magnitude > 0, magnitude, 1.0)
+    scaled = flat / unit[:, None]
+    mean = scaled.mean(axis=1)
+    centred = scaled - mean[:, None]
+    std = np.sqrt(np.mean(centred**2, axis=1))
+    constant = std <= 8 * np.finfo(np.float64).eps
     safe = np.where(constant, 1.0, std)
     standardized = centred / safe[:, None]
     skewness = np.mean(standardized**3, axis=1)
@@ -34,6 +39,7 @@ def _moments(flat):
     std[constant] = 0.0
     skewness[constant] = 0.0
     kurtosis[constant] = 0.0
+    mean, std = mean * unit, std * unit
     return np.stack([mean, std, skewness, kurtosis], axis=1)
 
 

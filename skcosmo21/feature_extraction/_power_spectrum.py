@@ -131,7 +131,14 @@ class PowerSpectrum2D(NDTransformer):
         else:
             space = np.geomspace if self.log else np.linspace
             edges = space(*low_high, self.n_bins + 1)
-        self.bin_edges_ = merge_empty_bins(edges, n, side, ndim=2)
+        try:
+            self.bin_edges_ = merge_empty_bins(edges, n, side, ndim=2)
+        except ValueError:
+            unit = "Mpc^-1" if self.pixel_size_ is not None else "radians per pixel"
+            raise ValueError(
+                f"k_range must hold at least one Fourier mode of {n}-pixel images, between "
+                f"{2 * np.pi / side:.4g} and {np.pi * n / side:.4g} {unit}; got {self.k_range!r}"
+            ) from None
         k, _, _ = binned_power_spectrum(np.zeros((1, n, n)), side, self.bin_edges_, ndim=2)
         self.k_ = k
         self.n_bins_ = len(k)
@@ -160,8 +167,9 @@ class PowerSpectrum2D(NDTransformer):
             )
         if len(locations) != len(X) or locations.sample_shape != X.shape[1:]:
             raise ValueError(
-                f"the locations describe {len(locations)} samples of shape "
-                f"{locations.sample_shape}, but X holds {len(X)} images of shape {X.shape[1:]}"
+                f"locations must describe the images of X ({len(X)} of shape {X.shape[1:]}); "
+                f"got the locations of {len(locations)} samples of shape "
+                f"{locations.sample_shape}"
             )
         if self.pixel_size is None:
             return locations.pixel_size
@@ -193,6 +201,9 @@ class PowerSpectrum2D(NDTransformer):
             raise ValueError(
                 f"PowerSpectrum2D was fitted on {self.image_size_}-pixel images, got {X.shape[1]}"
             )
+        # In float64: squared Fourier amplitudes of float32 maps overflow float32 long before
+        # the maps themselves do (a pixel of 1e20 is enough).
+        X = X.astype(np.float64, copy=False)
         _, power, _ = binned_power_spectrum(X, self._side(X.shape[1]), self.bin_edges_, ndim=2)
         if self.log:
             power = np.log10(np.maximum(power, np.finfo(np.float64).tiny))

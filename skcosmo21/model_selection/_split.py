@@ -134,11 +134,17 @@ class SpatialBlockKFold(BaseCrossValidator):
         ------
         train, test : ndarray of int
         """
-        if len(X) != len(self.locations):
+        try:
+            n_samples = len(X)
+        except TypeError:
             raise ValueError(
-                f"X has {len(X)} samples but the splitter's locations describe "
-                f"{len(self.locations)}: give SpatialBlockKFold the locations of exactly these "
-                "samples (e.g. data.locations[mask] for data.X[mask])"
+                f"X must be an array-like of samples, one per location; got {type(X).__name__}"
+            ) from None
+        if n_samples != len(self.locations):
+            raise ValueError(
+                f"X must have one sample per location ({len(self.locations)}), got "
+                f"{n_samples}: give SpatialBlockKFold the locations of exactly these samples "
+                "(e.g. data.locations[mask] for data.X[mask])"
             )
         n_cells = self.locations.n_cells
         start, stop = self.locations.extents()

@@ -59,7 +59,8 @@ def remove_transverse_mean(cubes):
     True
     """
     cubes = check_cubes(cubes)
-    return cubes - cubes.mean(axis=(1, 2), keepdims=True)
+    # the sum behind the mean is taken in float64: float32 values near 1e38 overflow it
+    return cubes - cubes.mean(axis=(1, 2), keepdims=True, dtype=np.float64).astype(cubes.dtype)
 
 
 @validate_params(
@@ -163,11 +164,22 @@ def remove_wedge(cubes, box_size, redshift, *, angle=90.0, buffer=0.0, cosmology
     return _zero_modes(cubes, wedge_mask(cubes.shape[1], cubes.shape[3], box_size, slope, buffer))
 
 
+def _overflow_scale(cubes):
+    """A power of two that brings huge values (float32 near 1e38) to where FFT sums fit.
+
+    Scaling by a power of two is exact, and ordinary values (below 2**64) are not scaled.
+    """
+    largest = float(np.max(np.abs(cubes), initial=0.0))
+    return 2.0 ** np.ceil(np.log2(largest)) if largest > 2.0**64 else 1.0
+
+
 def _zero_modes(cubes, removed):
     """Set the ``removed`` modes of every cube's ``rfftn`` to zero and transform back."""
-    modes = scipy.fft.rfftn(cubes, axes=(1, 2, 3))
+    scale = _overflow_scale(cubes)
+    modes = scipy.fft.rfftn(cubes / scale if scale != 1.0 else cubes, axes=(1, 2, 3))
     modes[:, removed] = 0
-    return scipy.fft.irfftn(modes, s=cubes.shape[1:], axes=(1, 2, 3)).astype(cubes.dtype)
+    filtered = scipy.fft.irfftn(modes, s=cubes.shape[1:], axes=(1, 2, 3))
+    return (filtered * scale if scale != 1.0 else filtered).astype(cubes.dtype)
 
 
 @validate_params(
@@ -221,9 +233,11 @@ def smooth_with_beam(cubes, box_size, redshift, *, max_baseline, cosmology=None)
     transfer = np.exp(-0.5 * k_perp_sq[:, :, None] * sigma[None, None, :] ** 2)
     if len(distinct) > 1:
         transfer = transfer[:, :, index]
-    modes = scipy.fft.rfft2(cubes, axes=(1, 2))
+    scale = _overflow_scale(cubes)
+    modes = scipy.fft.rfft2(cubes / scale if scale != 1.0 else cubes, axes=(1, 2))
     modes *= transfer.astype(modes.real.dtype)
-    return scipy.fft.irfft2(modes, s=cubes.shape[1:3], axes=(1, 2)).astype(cubes.dtype)
+    smoothed = scipy.fft.irfft2(modes, s=cubes.shape[1:3], axes=(1, 2))
+    return (smoothed * scale if scale != 1.0 else smoothed).astype(cubes.dtype)
 
 
 def _channel_matrix(widths, periodic):

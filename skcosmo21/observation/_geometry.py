@@ -13,6 +13,11 @@ def check_cubes(cubes, name="cubes"):
             f"{name} must have square transverse axes (n_cubes, N, N, n_los); got shape "
             f"{cubes.shape}"
         )
+    if min(cubes.shape[1:]) < 2:
+        raise ValueError(
+            f"{name} must have at least 2 cells along every axis (n_cubes, N, N, n_los); got "
+            f"shape {cubes.shape}"
+        )
     if not np.all(np.isfinite(cubes)):
         raise ValueError(f"{name} contains NaN or infinity")
     return cubes

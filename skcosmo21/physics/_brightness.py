@@ -41,7 +41,7 @@ def brightness_temperature_prefactor(z, cosmo):
     return 27.0 * (cosmo.omega_b * h2 / 0.023) * np.sqrt(0.15 / (cosmo.omega_m * h2) * (1 + z) / 10)
 
 
-def brightness_temperature(neutral_fraction, density, prefactor, velocity_gradient=None):
+def brightness_temperature(neutral_fraction, density, prefactor, velocity_gradient=None, out=None):
     r"""Brightness temperature :math:`\delta T_b` in mK from the fields of one cube.
 
     .. math:: \delta T_b = T_0(z)\, x_\mathrm{HI}\,(1+\delta)\,
@@ -53,13 +53,17 @@ def brightness_temperature(neutral_fraction, density, prefactor, velocity_gradie
     Parameters
     ----------
     neutral_fraction : ndarray
-        :math:`x_\mathrm{HI}` per cell.
+        :math:`x_\mathrm{HI}` per cell. A stack of neutral fractions of the same density
+        field (shape (m, n, n, n)) gives m cubes at once, the density factors computed once.
     density : ndarray
         Overdensity δ per cell.
     prefactor : float
         :func:`brightness_temperature_prefactor` at the cube's redshift.
     velocity_gradient : ndarray, optional
         :math:`\partial_\parallel v_\parallel/(aH)` per cell.
+    out : ndarray of float32, optional
+        Where to write the result, of the broadcast shape of ``neutral_fraction`` and
+        ``density``.
 
     Returns
     -------
@@ -72,9 +76,23 @@ def brightness_temperature(neutral_fraction, density, prefactor, velocity_gradie
     >>> from skcosmo21.physics import brightness_temperature
     >>> brightness_temperature(np.ones(2), np.array([0.0, 1.0]), 20.0).tolist()
     [20.0, 40.0]
+    >>> brightness_temperature(np.ones((3, 2)), np.array([0.0, 1.0]), 20.0).shape
+    (3, 2)
     """
-    delta_t = (np.float32(prefactor) * neutral_fraction * (1.0 + density)).astype(np.float32)
+    neutral_fraction = np.asarray(neutral_fraction)
+    one_plus_density = 1.0 + np.asarray(density)
+    if out is None:
+        shape = np.broadcast_shapes(neutral_fraction.shape, one_plus_density.shape)
+        out = np.empty(shape, dtype=np.float32)
+    prefactor = np.float32(prefactor)
+    if np.result_type(prefactor, neutral_fraction, one_plus_density) == np.float32:
+        # Single precision throughout: computed in place, no temporary cubes.
+        np.multiply(prefactor, neutral_fraction, out=out)
+        out *= one_plus_density
+    else:
+        out[...] = prefactor * neutral_fraction * one_plus_density
     if velocity_gradient is not None:
         clipped = np.clip(velocity_gradient, -MAX_VELOCITY_GRADIENT, MAX_VELOCITY_GRADIENT)
-        delta_t /= 1.0 + clipped
-    return delta_t
+        clipped += 1.0
+        out /= clipped
+    return out

@@ -10,6 +10,8 @@ from dataclasses import asdict, dataclass
 import numpy as np
 from scipy import integrate
 
+from ..utils._validation import check_scalar_in_range
+
 #: Critical density today in units of :math:`h^2 M_\odot\,\mathrm{Mpc}^{-3}` (21cmFAST's RHOcrit).
 RHO_CRIT_H2 = 2.775e11
 
@@ -46,6 +48,16 @@ class Cosmology:
     sigma_8: float = 0.8102
     n_s: float = 0.9665
     t_cmb: float = 2.728
+
+    def __post_init__(self):
+        # A flat ΛCDM universe with matter, baryons and a CMB: outside these ranges the formulas
+        # below return NaN or nonsense instead of failing.
+        check_scalar_in_range(self.hlittle, "hlittle", low=0, low_inclusive=False)
+        check_scalar_in_range(self.omega_m, "omega_m", low=0, high=1, low_inclusive=False)
+        check_scalar_in_range(self.omega_b, "omega_b", low=0, high=self.omega_m)
+        check_scalar_in_range(self.sigma_8, "sigma_8", low=0, low_inclusive=False)
+        check_scalar_in_range(self.n_s, "n_s", low=0, low_inclusive=False)
+        check_scalar_in_range(self.t_cmb, "t_cmb", low=0, low_inclusive=False)
 
     @property
     def omega_lambda(self):
@@ -119,6 +131,17 @@ def _growth_integral(a, cosmo):
     return integrate.quad(integrand, 0.0, a, epsabs=0.0, epsrel=1e-10)[0]
 
 
+def check_redshifts(z, name="z"):
+    """``z`` as a float array, or ``ValueError`` unless every value is finite and above -1."""
+    values = np.asarray(z)
+    if values.dtype.kind not in "iuf":  # not strings, booleans, complex or objects
+        raise ValueError(f"{name} must be real redshifts, got {z!r}")
+    z = values.astype(float)
+    if not np.all(np.isfinite(z)) or np.any(z <= -1):
+        raise ValueError(f"{name} must be finite redshifts above -1 (1 + z > 0), got {z!r}")
+    return z
+
+
 def growth_factor(z, cosmo):
     r"""Linear growth factor normalised to 1 today.
 
@@ -147,7 +170,7 @@ def growth_factor(z, cosmo):
     >>> round(float(growth_factor(9.0, eds)), 6)  # D = a in Einstein-de Sitter
     0.1
     """
-    z = np.asarray(z, dtype=float)
+    z = check_redshifts(z)
     today = _growth_integral(1.0, cosmo)
     values = [
         hubble_ratio(zi, cosmo) * _growth_integral(1.0 / (1.0 + zi), cosmo) / today

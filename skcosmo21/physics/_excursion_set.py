@@ -343,7 +343,7 @@ def source_fraction(collapsed_fraction, density, cell_mass, min_mass, halo_count
     return np.minimum(sampled, np.float32(1.0)).astype(np.float32)
 
 
-def neutral_from_sources(fraction, efficiency):
+def neutral_from_sources(fraction, efficiency, out=None):
     r"""Neutral fraction :math:`x_\mathrm{HI} = \mathrm{clip}(1 - \zeta f, 0, 1)`.
 
     Parameters
@@ -352,6 +352,8 @@ def neutral_from_sources(fraction, efficiency):
         Source collapsed fraction from :func:`source_fraction`.
     efficiency : float
         Ionizing efficiency ζ.
+    out : ndarray of float32, optional
+        Where to write the result.
 
     Returns
     -------
@@ -365,7 +367,8 @@ def neutral_from_sources(fraction, efficiency):
     >>> neutral_from_sources(np.array([0.01, 0.1]), 20.0).round(2).tolist()
     [0.8, 0.0]
     """
-    neutral = np.float32(1.0) - np.float32(efficiency) * np.asarray(fraction, np.float32)
+    neutral = np.multiply(np.float32(efficiency), np.asarray(fraction, np.float32), out=out)
+    np.subtract(np.float32(1.0), neutral, out=neutral)
     return np.clip(neutral, 0.0, 1.0, out=neutral)
 
 
@@ -401,27 +404,39 @@ def _band_limit(window):
     return int(along_last.max()) if along_last.size else 0
 
 
-def _band_limited_inverse(delta_k, window, band, workers):
-    """``irfftn(delta_k * window)`` for a window that keeps only modes with index <= ``band``.
+class _BandLimitedInverse:
+    """``irfftn(delta_k * window)`` for sharp-k windows that keep only modes with index <= band.
 
     The inverse transform runs one axis at a time on the non-zero block only: the first two
-    (complex) passes shrink to a (2 band + 1)-wide block, the last (real) one pads its input
-    with zeros, so large smoothing radii cost a fraction of a full transform. Exact: the same
-    sums as the full transform, with the zero terms left out.
+    (complex) passes shrink to a (2 band + 1)-wide block, the last (real) one reads the block
+    from a zero-padded buffer in the ``rfftn`` layout, reused from radius to radius
+    (``scipy.fft.irfft`` would otherwise copy the block into a fresh padded array at every
+    radius, which costs more than the transform). Large smoothing radii cost a fraction of a
+    full transform. Exact: the same sums as the full transform, with the zero terms left out.
     """
-    n_cells = delta_k.shape[0]
-    rows = np.r_[0 : band + 1, n_cells - band : n_cells]
-    block = (
-        delta_k[np.ix_(rows, rows, np.arange(band + 1))]
-        * window[np.ix_(rows, rows, np.arange(band + 1))]
-    )
-    spread = np.zeros((n_cells, len(rows), band + 1), dtype=block.dtype)
-    spread[rows] = block
-    spread = scipy.fft.ifft(spread, axis=0, workers=workers)
-    plane = np.zeros((n_cells, n_cells, band + 1), dtype=block.dtype)
-    plane[:, rows] = spread
-    plane = scipy.fft.ifft(plane, axis=1, workers=workers)
-    return scipy.fft.irfft(plane, n=n_cells, axis=2, workers=workers)
+
+    def __init__(self, delta_k, workers=None):
+        self.delta_k = delta_k
+        self.workers = workers
+        self._padded = np.zeros_like(delta_k)
+        self._written = 0  # columns (last axis) a previous window left non-zero
+
+    def __call__(self, window, band):
+        n_cells = self.delta_k.shape[0]
+        rows = np.r_[0 : band + 1, n_cells - band : n_cells]
+        columns = np.arange(band + 1)
+        block = self.delta_k[np.ix_(rows, rows, columns)] * window[np.ix_(rows, rows, columns)]
+        spread = np.zeros((n_cells, len(rows), band + 1), dtype=block.dtype)
+        spread[rows] = block
+        spread = scipy.fft.ifft(spread, axis=0, workers=self.workers, overwrite_x=True)
+        self._padded[..., band + 1 : self._written] = 0.0
+        self._written = max(self._written, band + 1)
+        plane = self._padded[..., : band + 1]
+        plane[...] = 0.0
+        plane[:, rows] = spread
+        # In place on the strided view; the columns beyond ``band`` stay zero.
+        scipy.fft.ifft(plane, axis=1, workers=self.workers, overwrite_x=True)
+        return scipy.fft.irfft(self._padded, n=n_cells, axis=2, workers=self.workers)
 
 
 class ExcursionSet:
@@ -520,7 +535,9 @@ class ExcursionSet:
         """
         return float(virial_temperature_to_mass(self.min_virial_temperature, redshift, self.cosmo))
 
-    def neutral_fraction(self, density, redshift, efficiencies, halo_counts=None, workers=None):
+    def neutral_fraction(
+        self, density, redshift, efficiencies, halo_counts=None, workers=None, out=None
+    ):
         """Neutral fraction per cell of one density field, for each ionizing efficiency.
 
         Parameters
@@ -535,6 +552,8 @@ class ExcursionSet:
             Poisson draws (mean 5) per cell for :func:`cell_neutral_fraction`.
         workers : int, optional
             Threads for ``scipy.fft``.
+        out : ndarray of shape (n_efficiencies, n, n, n), optional
+            float32 array to write the result into.
 
         Returns
         -------
@@ -565,8 +584,11 @@ class ExcursionSet:
         mean_fcoll = float(
             sheth_tormen_collapsed_fraction(DELTA_CRIT / sigma_min, **SHETH_TORMEN_21CMFAST)
         )
-        neutral = np.ones((len(efficiencies),) + shape, dtype=np.float32)
+        if out is None:
+            out = np.empty((len(efficiencies),) + shape, dtype=np.float32)
+        neutral = out
         active = efficiencies * mean_fcoll >= _NEGLIGIBLE_IONIZATION
+        neutral[~active] = 1.0
         if not active.any():
             return neutral
         ionized = np.zeros((len(efficiencies),) + shape, dtype=bool)
@@ -574,12 +596,13 @@ class ExcursionSet:
         floor = np.float32(-1.0 + _FLOAT_TOLERANCE)
         # Buffers reused at every radius: fresh arrays of this size cost page faults.
         filtered_k = np.empty_like(delta_k)
+        band_limited_inverse = _BandLimitedInverse(delta_k, workers)
         crossing = np.empty(shape, dtype=bool)
         for window, band, sigma_radius in zip(self._windows, self._bands, sigma_radii, strict=True):
             if window is None:
                 smoothed = density.copy()
             elif band is not None:
-                smoothed = _band_limited_inverse(delta_k, window, band, workers)
+                smoothed = band_limited_inverse(window, band)
             else:
                 np.multiply(delta_k, window, out=filtered_k)
                 smoothed = scipy.fft.irfftn(filtered_k, s=shape, workers=workers, overwrite_x=True)
@@ -603,6 +626,6 @@ class ExcursionSet:
         sources = source_fraction(fcoll, smoothed, self.cell_mass, min_mass, halo_counts)
         for e, efficiency in enumerate(efficiencies):
             if active[e]:
-                neutral[e] = neutral_from_sources(sources, efficiency)
-                neutral[e][ionized[e]] = 0.0
+                neutral_from_sources(sources, efficiency, out=neutral[e])
+                np.copyto(neutral[e], np.float32(0.0), where=ionized[e])
         return neutral

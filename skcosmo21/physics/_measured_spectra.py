@@ -16,6 +16,8 @@ import numpy as np
 import scipy.fft
 import scipy.sparse
 
+from ..utils._validation import check_scalar_in_range
+
 
 def _rfft_wavenumbers(shape, box_size):
     spacing = box_size / shape[-1]
@@ -56,6 +58,11 @@ def default_k_edges(n_cells, box_size, n_bins, log=True):
     >>> float(e[0]), float(e[-1])
     (1.0, 32.0)
     """
+    check_scalar_in_range(n_cells, "n_cells", low=1, integer=True)
+    check_scalar_in_range(box_size, "box_size", low=0, low_inclusive=False)
+    check_scalar_in_range(n_bins, "n_bins", low=1, integer=True)
+    if not isinstance(log, bool | np.bool_):
+        raise ValueError(f"log must be True or False, got {log!r}")
     k_min = 2 * np.pi / box_size
     k_max = np.pi * n_cells / box_size
     return np.geomspace(k_min, k_max, n_bins + 1) if log else np.linspace(k_min, k_max, n_bins + 1)
@@ -63,9 +70,12 @@ def default_k_edges(n_cells, box_size, n_bins, log=True):
 
 def _bin_matrix(k, multiplicity, edges):
     flat_k = k.ravel()
-    index = np.searchsorted(edges, flat_k, side="right") - 1
-    # The last edge is inclusive so the Nyquist mode lands in the last bin.
-    index[flat_k == edges[-1]] = len(edges) - 2
+    # A mode's |k| (from 2π·fftfreq) and an edge (e.g. the fundamental 2π/L) that are equal
+    # on paper differ by rounding: a mode within 1e-12 of an edge belongs to the bin above it
+    # (else the fundamental modes fell out of the first bin for some box sizes), and the last
+    # edge is inclusive so the Nyquist mode lands in the last bin.
+    index = np.searchsorted(edges, flat_k * (1 + 1e-12), side="right") - 1
+    index[np.abs(flat_k - edges[-1]) <= 1e-12 * edges[-1]] = len(edges) - 2
     inside = (index >= 0) & (index < len(edges) - 1)
     rows = np.flatnonzero(inside)
     weights = multiplicity.ravel()[rows]
@@ -155,7 +165,12 @@ def binned_power_spectrum(fields, box_size, edges, ndim, subtract_mean=True, wor
     >>> p.shape
     (3, 4)
     """
+    if ndim not in (2, 3):
+        raise ValueError(f"ndim must be 2 (images) or 3 (cubes), got {ndim!r}")
     fields = np.asarray(fields)
+    if fields.ndim < ndim:
+        raise ValueError(f"fields must have at least ndim={ndim} axes, got shape {fields.shape}")
+    check_scalar_in_range(box_size, "box_size", low=0, low_inclusive=False)
     shape = fields.shape[-ndim:]
     batch = fields.shape[:-ndim]
     axes = tuple(range(-ndim, 0))

@@ -11,6 +11,7 @@ neutrinos of astropy's Planck15, the content py21cmfast's lightcones and 21cmSen
 
 import numpy as np
 
+from ._cosmology import check_redshifts
 from ._distances import comoving_distance, hubble_ratio_with_radiation
 
 __all__ = [
@@ -47,7 +48,7 @@ def redshift_to_frequency(z):
     >>> round(float(redshift_to_frequency(8.0)), 3)
     157.823
     """
-    return LINE_FREQUENCY_MHZ / (1.0 + np.asarray(z, dtype=float))
+    return LINE_FREQUENCY_MHZ / (1.0 + check_redshifts(z))
 
 
 def frequency_to_redshift(frequency):

@@ -7,18 +7,21 @@ no function chooses a backend.
 
 One private module per kind of figure: ``_slices`` (the maps themselves), ``_confusion``
 (what a classifier mixes up), ``_accuracy`` (accuracy against a physical or observational
-variable: neutral fraction now, observing time next), ``_training`` (learning curves);
-figures that compare simulated and real data belong in a module of their own.
+variable: neutral fraction, observing time), ``_training`` (learning curves),
+``_sim_to_real`` (models trained on simulations against the same trained on real boxes).
 """
 
-from ._accuracy import plot_accuracy_vs_neutral_fraction
+from ._accuracy import plot_accuracy_vs_neutral_fraction, plot_accuracy_vs_observing_time
 from ._confusion import plot_confusion_matrix
+from ._sim_to_real import plot_sim_vs_real
 from ._slices import plot_slice_grid
 from ._training import plot_learning_curves
 
 __all__ = [
     "plot_accuracy_vs_neutral_fraction",
+    "plot_accuracy_vs_observing_time",
     "plot_confusion_matrix",
     "plot_learning_curves",
+    "plot_sim_vs_real",
     "plot_slice_grid",
 ]

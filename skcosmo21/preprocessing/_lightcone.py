@@ -6,7 +6,8 @@ import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
 from ..base import NDTransformer, SampleExpanderMixin, check_sample_stack, run_threaded
-from ..utils import Interval, StrOptions
+from ..utils import Interval, StrOptions, validate_params
+from ._validation import N_JOBS_CONSTRAINT, check_min_side
 
 __all__ = ["LIGHTCONE_LOCATION_DTYPE", "LightconeSlicer", "slice_lightcones"]
 
@@ -35,10 +36,10 @@ def _check_lightcones(X, name="X"):
     X = check_sample_stack(X, 3, name=name)
     if X.shape[1] != X.shape[2]:
         raise ValueError(
-            f"lightcones must have a square transverse grid (N, N, n_los); got lightcones of "
+            f"{name} must have a square transverse grid (N, N, n_los); got lightcones of "
             f"shape {X.shape[1:]}"
         )
-    return X
+    return check_min_side(X, "LightconeSlicer", n_axes=2)
 
 
 def _normalized_axes(axes):
@@ -74,7 +75,7 @@ def _layout(n_cells, n_los, kind, step, offset, width, stride, axes):
     width = n_cells if width is None else width
     if width > n_los:
         raise ValueError(
-            f"width={width} is longer than the lightcones' {n_los} line-of-sight cells"
+            f"width must be at most the lightcones' {n_los} line-of-sight cells, got {width}"
         )
     if not 0 <= offset < n_cells:
         raise ValueError(
@@ -85,6 +86,20 @@ def _layout(n_cells, n_los, kind, step, offset, width, stride, axes):
     return axes, np.arange(offset, n_cells, step), starts, width
 
 
+_SLICING_CONSTRAINTS = {
+    "kind": [StrOptions(set(_KINDS))],
+    "step": [Interval(Integral, 1, None, closed="left")],
+    "offset": [Interval(Integral, 0, None, closed="left")],
+    "width": [Interval(Integral, 1, None, closed="left"), None],
+    "stride": [Interval(Integral, 1, None, closed="left"), None],
+    "axes": [StrOptions({"all"}), Interval(Integral, 0, 1, closed="both"), tuple],
+    "n_jobs": N_JOBS_CONSTRAINT,
+}
+
+
+@validate_params(
+    {"lightcones": ["array-like"], **_SLICING_CONSTRAINTS}, prefer_skip_nested_validation=True
+)
 def slice_lightcones(
     lightcones,
     kind="transverse",
@@ -142,6 +157,12 @@ def slice_lightcones(
     >>> slice_lightcones(lightcones, "line_of_sight", width=5, axes=0).shape
     (16, 4, 5)
     """
+    lightcones = _check_lightcones(lightcones, "lightcones")
+    return _slice_lightcones(lightcones, kind, step, offset, width, stride, axes, n_jobs)
+
+
+def _slice_lightcones(lightcones, kind, step, offset, width, stride, axes, n_jobs):
+    """:func:`slice_lightcones` on validated lightcones."""
     n, n_cells, _, n_los = lightcones.shape
     axes, positions, starts, width = _layout(
         n_cells, n_los, kind, step, offset, width, stride, axes
@@ -244,15 +265,7 @@ class LightconeSlicer(SampleExpanderMixin, NDTransformer):
 
     _sample_ndim = 3
 
-    _parameter_constraints = {
-        "kind": [StrOptions(set(_KINDS))],
-        "step": [Interval(Integral, 1, None, closed="left")],
-        "offset": [Interval(Integral, 0, None, closed="left")],
-        "width": [Interval(Integral, 1, None, closed="left"), None],
-        "stride": [Interval(Integral, 1, None, closed="left"), None],
-        "axes": [StrOptions({"all"}), Interval(Integral, 0, 1, closed="both"), tuple],
-        "n_jobs": [Integral, None],
-    }
+    _parameter_constraints = _SLICING_CONSTRAINTS
 
     def __init__(
         self,
@@ -308,6 +321,7 @@ class LightconeSlicer(SampleExpanderMixin, NDTransformer):
             centres = starts + (width - 1) / 2.0
             self.los_centres_ = np.tile(centres, len(axes) * len(positions))
         self.n_outputs_per_sample_ = len(self.los_centres_)
+        self.n_samples_fit_ = len(X)
         return self
 
     def transform(self, X):
@@ -329,15 +343,8 @@ class LightconeSlicer(SampleExpanderMixin, NDTransformer):
                 f"LightconeSlicer was fitted on lightcones of shape "
                 f"{(self.n_cells_, self.n_cells_, self.n_los_)}, got {X.shape[1:]}"
             )
-        return slice_lightcones(
-            X,
-            self.kind,
-            step=self.step,
-            offset=self.offset,
-            width=self.width,
-            stride=self.stride,
-            axes=self.axes,
-            n_jobs=self.n_jobs,
+        return _slice_lightcones(
+            X, self.kind, self.step, self.offset, self.width, self.stride, self.axes, self.n_jobs
         )
 
     def expand_los(self, values, n_lightcones=None):
@@ -359,7 +366,13 @@ class LightconeSlicer(SampleExpanderMixin, NDTransformer):
         expanded : ndarray of shape (n_lightcones * ``n_outputs_per_sample_``,)
         """
         check_is_fitted(self)
-        values = np.asarray(values, dtype=float)
+        n_lightcones = _count(n_lightcones, "n_lightcones", optional=True)
+        try:
+            values = np.asarray(values, dtype=float)
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"values must be numbers, one per line-of-sight cell; got {str(values)[:60]}"
+            ) from None
         if values.ndim == 1:
             if n_lightcones is None:
                 raise ValueError("values shared by all lightcones need n_lightcones")
@@ -372,6 +385,8 @@ class LightconeSlicer(SampleExpanderMixin, NDTransformer):
         if n_lightcones is not None and len(values) != n_lightcones:
             raise ValueError(f"values has {len(values)} rows for {n_lightcones} lightcones")
         cells = np.arange(self.n_los_)
+        if not len(values):
+            return np.empty(0)
         return np.concatenate([np.interp(self.los_centres_, cells, row) for row in values])
 
     def locations(self, n_lightcones):
@@ -390,6 +405,7 @@ class LightconeSlicer(SampleExpanderMixin, NDTransformer):
             (the line-of-sight cells covered), aligned with :meth:`transform`'s output.
         """
         check_is_fitted(self)
+        n_lightcones = _count(n_lightcones, "n_lightcones")
         per = self.n_outputs_per_sample_
         one = np.empty(per, dtype=LIGHTCONE_LOCATION_DTYPE)
         if self.kind == "transverse":
@@ -405,3 +421,12 @@ class LightconeSlicer(SampleExpanderMixin, NDTransformer):
         table = np.tile(one, n_lightcones)
         table["lightcone"] = np.repeat(np.arange(n_lightcones), per)
         return table
+
+
+def _count(value, name, optional=False):
+    """A non-negative integer count (or None when ``optional``), else a clear error."""
+    if value is None and optional:
+        return None
+    if isinstance(value, bool) or not isinstance(value, Integral) or value < 0:
+        raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
+    return int(value)

@@ -15,7 +15,7 @@ IMAGE_FIELD = "image"
 IMAGE_AXES = {0: (1, 2), 1: (0, 2), 2: (0, 1)}
 
 _NOT_GROUPS = (
-    "a location table (SampleLocations) is not group labels: pass data.groups as groups, and "
+    "groups must be group labels, not a location table (SampleLocations): pass data.groups, and "
     "give the locations to the splitter that reads them, SpatialBlockKFold(data.locations, ...); "
     "locations.table is the plain structured array"
 )
@@ -151,32 +151,35 @@ class SampleLocations:
                     f"col; got {self.fields}"
                 )
             if self._n_cells is not None:
-                raise ValueError("n_cells is for slices of cubes; these are patches of images")
+                raise ValueError(
+                    "n_cells must be None for patches of images (it is the side of the cubes "
+                    f"that slices come from), got {self._n_cells}"
+                )
             return
         if self._n_cells is None:
-            raise ValueError("n_cells (the side of the cubes) is needed for slices of cubes")
+            raise ValueError("n_cells (the side of the cubes) must be given for slices of cubes")
         n = self._n_cells
         if len(self) and not np.isin(self._table["axis"], (0, 1, 2)).all():
-            raise ValueError("axis must be 0, 1 or 2 in every row")
+            raise ValueError("table: axis must be 0, 1 or 2 in every row")
         position = self._table["position"]
         if len(self) and (position.min() < 0 or position.max() >= n):
             raise ValueError(
-                f"positions run from {position.min()} to {position.max()}, outside cubes of "
-                f"side n_cells={n}"
+                f"table: positions must lie in [0, n_cells={n}); got positions from "
+                f"{position.min()} to {position.max()}"
             )
         if not set(PATCH_FIELDS) <= names:
             if self._sample_shape != (n, n):
                 raise ValueError(
-                    f"slices of cubes of side {n} are {n} x {n} pixels, but sample_shape is "
-                    f"{self._sample_shape}"
+                    f"sample_shape must be ({n}, {n}) for slices of cubes of side n_cells={n}, "
+                    f"got {self._sample_shape}"
                 )
             return
         for field, side in zip(PATCH_FIELDS, self._sample_shape, strict=True):
             corner = self._table[field]
             if len(self) and (corner.min() < 0 or corner.max() + side > n):
                 raise ValueError(
-                    f"patches of {side} pixels at {field} {corner.min()}..{corner.max()} do not "
-                    f"fit in cubes of side n_cells={n}"
+                    f"table: patches of {side} pixels must fit in cubes of side n_cells={n}; "
+                    f"got {field} {corner.min()}..{corner.max()}"
                 )
 
     @property

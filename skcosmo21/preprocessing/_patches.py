@@ -12,6 +12,14 @@ from ._locations import IMAGE_FIELD, PATCH_FIELDS, SampleLocations
 from ._validation import MIN_SIDE, N_JOBS_CONSTRAINT, check_min_side
 
 
+@validate_params(
+    {
+        "image_size": [Interval(numbers.Integral, 1, None, closed="left")],
+        "patch_size": [Interval(numbers.Integral, 1, None, closed="left")],
+        "stride": [Interval(numbers.Integral, 1, None, closed="left")],
+    },
+    prefer_skip_nested_validation=True,
+)
 def patch_corners(image_size, patch_size, stride):
     """Top-left indices of the patches along one image axis.
 
@@ -34,8 +42,15 @@ def patch_corners(image_size, patch_size, stride):
     >>> patch_corners(200, 50, 50).tolist()
     [0, 50, 100, 150]
     """
+    return _corners(image_size, patch_size, stride)
+
+
+def _corners(image_size, patch_size, stride):
     if patch_size > image_size:
-        raise ValueError(f"patch_size={patch_size} is larger than the images ({image_size} pixels)")
+        raise ValueError(
+            f"patch_size must be at most the side of the images ({image_size} pixels), got "
+            f"{patch_size}"
+        )
     return np.arange(0, image_size - patch_size + 1, stride)
 
 
@@ -77,9 +92,15 @@ def extract_patches(images, patch_size, stride=None, n_jobs=None):
     >>> extract_patches(np.zeros((2, 200, 200)), 50).shape  # the study's 16 tiles per slice
     (32, 50, 50)
     """
+    images = check_min_side(check_sample_stack(images, 2, name="images"), "extract_patches")
+    return _extract_patches(images, patch_size, stride, n_jobs)
+
+
+def _extract_patches(images, patch_size, stride, n_jobs):
+    """:func:`extract_patches` on validated images."""
     stride = patch_size if stride is None else stride
-    rows = patch_corners(images.shape[1], patch_size, stride)
-    cols = patch_corners(images.shape[2], patch_size, stride)
+    rows = _corners(images.shape[1], patch_size, stride)
+    cols = _corners(images.shape[2], patch_size, stride)
     n_images = images.shape[0]
     out = np.empty((n_images, len(rows), len(cols), patch_size, patch_size), images.dtype)
     chunk = max(1, n_images // 32)
@@ -177,8 +198,8 @@ class PatchExtractor(SampleExpanderMixin, NDTransformer):
         self._validate_params()
         X = check_min_side(check_sample_stack(X, 2), "PatchExtractor")
         stride = self.patch_size if self.stride is None else self.stride
-        rows = patch_corners(X.shape[1], self.patch_size, stride)
-        cols = patch_corners(X.shape[2], self.patch_size, stride)
+        rows = _corners(X.shape[1], self.patch_size, stride)
+        cols = _corners(X.shape[2], self.patch_size, stride)
         self.image_shape_ = X.shape[1:]
         self.corners_ = np.stack(np.meshgrid(rows, cols, indexing="ij"), axis=-1).reshape(-1, 2)
         self.n_outputs_per_sample_ = len(self.corners_)
@@ -204,7 +225,7 @@ class PatchExtractor(SampleExpanderMixin, NDTransformer):
                 f"PatchExtractor was fitted on images of shape {self.image_shape_}, "
                 f"got {X.shape[1:]}"
             )
-        return extract_patches(X, self.patch_size, self.stride, n_jobs=self.n_jobs)
+        return _extract_patches(X, self.patch_size, self.stride, self.n_jobs)
 
     def locations(self, images=None):
         """Where each patch comes from, on the grid of its images.
@@ -236,8 +257,9 @@ class PatchExtractor(SampleExpanderMixin, NDTransformer):
         elif isinstance(images, SampleLocations):
             if images.sample_shape != tuple(self.image_shape_):
                 raise ValueError(
-                    f"the locations describe samples of shape {images.sample_shape}, but "
-                    f"PatchExtractor was fitted on images of shape {tuple(self.image_shape_)}"
+                    f"images: the locations describe samples of shape {images.sample_shape}, "
+                    f"but PatchExtractor was fitted on images of shape "
+                    f"{tuple(self.image_shape_)}; expected the locations of those images"
                 )
             parent, n_cells, pixel_size = images.table, images.n_cells, images.pixel_size
         elif isinstance(images, np.ndarray) and images.dtype.names is not None:

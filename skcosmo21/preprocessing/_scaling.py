@@ -5,6 +5,7 @@ from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils import check_array
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ..base import check_finite, check_numeric_array
 from ..utils._param_validation import StrOptions
 from ._validation import check_min_side
 
@@ -16,11 +17,21 @@ def _validate_stack(estimator, X, reset):
     (and sets ``n_features_in_``); higher-dimensional input must be numeric and finite, with
     images of at least 2 x 2 pixels (trailing channel axes may have any size).
     """
-    if getattr(X, "ndim", None) is None:
-        X = check_array(X, allow_nd=True, dtype=(np.float64, np.float32), input_name="X")
+    X = check_numeric_array(X, "X", ndim_hint=" of shape (n_samples, ...)")
+    if X.ndim < 2:
+        raise ValueError(
+            f"X must have a sample axis and at least one feature axis, got shape {X.shape}. "
+            "Reshape your data (one sample: X[np.newaxis]; one feature: X[:, np.newaxis])"
+        )
     if X.ndim == 2:
-        return validate_data(estimator, X, reset=reset, dtype=(np.float64, np.float32))
-    X = check_array(X, allow_nd=True, dtype=(np.float64, np.float32), input_name="X")
+        X = validate_data(
+            estimator, X, reset=reset, dtype=(np.float64, np.float32), ensure_all_finite=False
+        )
+        return check_finite(X, "X")
+    X = check_array(
+        X, allow_nd=True, dtype=(np.float64, np.float32), ensure_all_finite=False, input_name="X"
+    )
+    check_finite(X, "X")
     check_min_side(X, type(estimator).__name__)
     if reset and hasattr(estimator, "n_features_in_"):
         del estimator.n_features_in_
@@ -133,6 +144,11 @@ class ImageStandardizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         X = _validate_stack(self, X, reset=False)
         # In float64, then back: scale_ and X * scale_ may exceed float32's range on the way.
         original = X.astype(np.float64) * self.scale_ + self.center_
+        if X.dtype != np.float64 and not np.isfinite(original.astype(X.dtype)).all():
+            raise ValueError(
+                f"X: the original values of these scaled {X.dtype} values exceed the range of "
+                f"{X.dtype} (up to {np.finfo(X.dtype).max:.3g}); expected float64 input"
+            )
         return original.astype(X.dtype, copy=False)
 
     def __sklearn_tags__(self):
@@ -221,10 +237,14 @@ class Flatten(TransformerMixin, BaseEstimator):
         X_shaped : ndarray of shape (n_samples, ``*sample_shape_``)
         """
         check_is_fitted(self)
-        X = np.asarray(X)
+        X = check_numeric_array(X, "X", ndim_hint=" of shape (n_samples, n_features)")
         expected = int(np.prod(self.sample_shape_))
         if X.ndim != 2 or X.shape[1] != expected:
-            raise ValueError(f"expected rows of {expected} features, got shape {X.shape}")
+            raise ValueError(
+                f"X must be rows of {expected} features, shape (n_samples, {expected}); got "
+                f"shape {X.shape}"
+            )
+        X = check_finite(check_array(X, dtype=(np.float64, np.float32), ensure_all_finite=False))
         return X.reshape((X.shape[0],) + tuple(self.sample_shape_))
 
     def get_feature_names_out(self, input_features=None):

@@ -36,6 +36,14 @@ def _normalized_axes(axes):
     return tuple(int(a) for a in axes)
 
 
+@validate_params(
+    {
+        "n_cells": [Interval(numbers.Integral, 1, None, closed="left")],
+        "step": [Interval(numbers.Integral, 1, None, closed="left")],
+        "offset": [Interval(numbers.Integral, 0, None, closed="left")],
+    },
+    prefer_skip_nested_validation=True,
+)
 def slice_positions(n_cells, step=1, offset=0):
     """Indices along one axis at which :func:`slice_cubes` cuts, ``range(offset, n, step)``.
 
@@ -58,11 +66,22 @@ def slice_positions(n_cells, step=1, offset=0):
     >>> slice_positions(8, step=3, offset=1).tolist()
     [1, 4, 7]
     """
+    return _positions(n_cells, step, offset)
+
+
+def _positions(n_cells, step, offset):
     if not 0 <= offset < n_cells:
         raise ValueError(
             f"offset must be in [0, {n_cells}) for cubes of side {n_cells}, got {offset}"
         )
     return np.arange(offset, n_cells, step)
+
+
+def _check_cubes(X, name, estimator_name):
+    X = check_sample_stack(X, 3, name=name)
+    if not X.shape[1] == X.shape[2] == X.shape[3]:
+        raise ValueError(f"{name} must be cubic (n, n, n); got cubes of shape {X.shape[1:]}")
+    return check_min_side(X, estimator_name, n_axes=3)
 
 
 @validate_params(
@@ -122,8 +141,14 @@ def slice_cubes(cubes, axes="all", step=1, offset=0, n_jobs=None):
     (8, 4, 4)
     """
     axes = _normalized_axes(axes)
+    cubes = _check_cubes(cubes, "cubes", "slice_cubes")
+    return _slice_cubes(cubes, axes, step, offset, n_jobs)
+
+
+def _slice_cubes(cubes, axes, step, offset, n_jobs):
+    """:func:`slice_cubes` on validated cubes and axes."""
     n_cubes, n = cubes.shape[0], cubes.shape[1]
-    positions = slice_positions(n, step, offset)
+    positions = _positions(n, step, offset)
     if axes == (0,) and isinstance(cubes, np.ndarray):
         # Basic slicing keeps a view; reshape copies only if the layout makes that necessary.
         return cubes[:, offset::step].reshape(n_cubes * len(positions), n, n)
@@ -237,7 +262,7 @@ class CubeSlicer(SampleExpanderMixin, NDTransformer):
         X = self._check_cubes(X)
         self.axes_ = axes
         self.n_cells_ = X.shape[1]
-        self.positions_ = slice_positions(self.n_cells_, self.step, self.offset)
+        self.positions_ = _positions(self.n_cells_, self.step, self.offset)
         self.n_outputs_per_sample_ = len(self.axes_) * len(self.positions_)
         self.n_samples_fit_ = len(X)
         return self
@@ -260,7 +285,7 @@ class CubeSlicer(SampleExpanderMixin, NDTransformer):
             raise ValueError(
                 f"CubeSlicer was fitted on cubes of side {self.n_cells_}, got side {X.shape[1]}"
             )
-        return slice_cubes(X, self.axes_, self.step, self.offset, n_jobs=self.n_jobs)
+        return _slice_cubes(X, self.axes_, self.step, self.offset, self.n_jobs)
 
     def locations(self, n_cubes=None, *, pixel_size=None):
         """Where each output slice comes from (cube, axis, position), on the cubes' grid.
@@ -296,7 +321,4 @@ class CubeSlicer(SampleExpanderMixin, NDTransformer):
         )
 
     def _check_cubes(self, X):
-        X = check_sample_stack(X, 3)
-        if not X.shape[1] == X.shape[2] == X.shape[3]:
-            raise ValueError(f"cubes must be cubic (n, n, n); got cubes of shape {X.shape[1:]}")
-        return check_min_side(X, "CubeSlicer", n_axes=3)
+        return _check_cubes(X, "X", "CubeSlicer")

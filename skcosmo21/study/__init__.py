@@ -7,7 +7,9 @@ study can be rerun, varied or extended from Python:
   :func:`load_config` (TOML), the task table :data:`TASKS`;
 - models: :data:`MODEL_NAMES` and :func:`build_model`, every hyperparameter in one place;
 - evaluation: :func:`leave_one_realization_out` (scikit-learn's ``LeaveOneGroupOut`` over
-  realizations) and :func:`evaluate`, one cached fit per fold;
+  realizations), :func:`sim_to_real_folds` (the same training sets tested on other data, e.g.
+  real 21cmFAST boxes; :data:`PROTOCOLS`) and :func:`evaluate`, one cached fit per training
+  set;
 - report: :func:`format_table`; the figures come from :mod:`skcosmo21.plotting`.
 
 Importing this package imports neither TensorFlow nor matplotlib.
@@ -15,15 +17,17 @@ Importing this package imports neither TensorFlow nor matplotlib.
 
 from ._config import DEFAULT, QUICK, TASKS, ConfigurationError, StudyConfig, load_config
 from ._data import StudyError
-from ._evaluation import Fold, evaluate, leave_one_realization_out
+from ._evaluation import Fold, evaluate, leave_one_realization_out, sim_to_real_folds
 from ._models import MODEL_NAMES, NEURAL_MODELS, build_model
 from ._report import format_table
 from ._run import default_cache_dir, run_study
+from ._sim_to_real import PROTOCOLS
 
 __all__ = [
     "DEFAULT",
     "MODEL_NAMES",
     "NEURAL_MODELS",
+    "PROTOCOLS",
     "QUICK",
     "TASKS",
     "ConfigurationError",
@@ -37,4 +41,5 @@ __all__ = [
     "leave_one_realization_out",
     "load_config",
     "run_study",
+    "sim_to_real_folds",
 ]

@@ -8,6 +8,8 @@ then command-line options, each overriding the one before.
 import dataclasses
 import math
 import numbers
+import os
+import pathlib
 import tomllib
 
 from ._models import MODEL_NAMES, NEURAL_MODELS
@@ -77,6 +79,80 @@ def _choices(name, values, allowed, allow_empty=False):
     return values
 
 
+def _hours(name, values):
+    """Observing times: a list (or a comma-separated string) of distinct positive hours."""
+    if isinstance(values, str):
+        text = values
+        try:
+            values = [float(v) for v in text.split(",") if v.strip()]
+        except ValueError:
+            raise ConfigurationError(
+                f"{name} must be a list of positive numbers of hours, got {text!r}"
+            ) from None
+    if isinstance(values, (bytes, numbers.Number)) or not hasattr(values, "__iter__"):
+        raise ConfigurationError(
+            f"{name} must be a list of positive numbers of hours, got {values!r}"
+        )
+    values = tuple(_positive_number(f"every value of {name}", v) for v in values)
+    if len(set(values)) != len(values):
+        raise ConfigurationError(f"{name} lists a value twice: {list(values)}")
+    return values
+
+
+#: Wedges the study can exclude: names of skcosmo21.observation.observe_cubes, or "none".
+WEDGES = ("horizon", "primary-beam", "none")
+
+
+def _wedge(name, value):
+    """A wedge name, or an angle in degrees in (0, 90] (a string from the command line too)."""
+    if isinstance(value, str) and value not in WEDGES:
+        try:
+            value = float(value)
+        except ValueError:
+            raise ConfigurationError(
+                f"{name} must be one of {list(WEDGES)} or an angle in degrees in (0, 90], "
+                f"got {value!r}"
+            ) from None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 < value <= 90:
+        raise ConfigurationError(
+            f"{name} must be one of {list(WEDGES)} or an angle in degrees in (0, 90], got {value!r}"
+        )
+    return float(value)
+
+
+def _one_of(name, value, allowed):
+    if value not in allowed:
+        raise ConfigurationError(f"{name} must be one of {list(allowed)}, got {value!r}")
+    return value
+
+
+def _telescope(name, value):
+    if value is None:
+        return None
+    # Imported here: the telescope table needs no 21cmSense, but the study's import stays light.
+    from ..observation import TELESCOPES
+
+    return _one_of(name, value, tuple(TELESCOPES))
+
+
+def _paths(name, values):
+    """One path or a list of them, as a tuple of strings (empty: none)."""
+    if isinstance(values, (str, os.PathLike)):
+        values = [values]
+    if isinstance(values, (bytes, numbers.Number)) or not hasattr(values, "__iter__"):
+        raise ConfigurationError(f"{name} must be a path or a list of paths, got {values!r}")
+    values = tuple(values)
+    for value in values:
+        if not isinstance(value, (str, os.PathLike)) or not str(value):
+            raise ConfigurationError(f"{name} must be a path or a list of paths, got {value!r}")
+    values = tuple(os.fspath(value) for value in values)
+    if len(set(values)) != len(values):
+        raise ConfigurationError(f"{name} lists a path twice: {list(values)}")
+    return values
+
+
 def _epochs_per_task(name, value):
     if isinstance(value, dict):
         unknown = sorted(set(value) - set(TASKS))
@@ -130,6 +206,32 @@ class StudyConfig:
     epochs_cnn : int or dict
         Training epochs of the CNNs, one number or one per task; 40 for tasks a and b, 20 for
         c and d (five times the slices, so half the epochs is still more steps).
+    telescope : str, default=None
+        Observe the cubes with this array (one of
+        :data:`~skcosmo21.observation.TELESCOPES`) and rerun the tasks on what it sees, once
+        per observing time in ``hours``, plus the noiseless reference with only the mean and
+        the wedge removed; None runs the simulated maps alone.
+    hours : tuple of float, default=()
+        Total observing times in hours (needs ``telescope``).
+    wedge : {"horizon", "primary-beam", "none"} or float, default="horizon"
+        Foreground wedge excluded from the observed cubes (an angle in degrees from the
+        phase centre, or "none").
+    hours_per_day : float, default=6.0
+        Hours observed per day.
+    scan : {"track", "drift"}, default="track"
+        See :func:`~skcosmo21.observation.thermal_noise_model`.
+    noise_filter : {"wiener", "none"}, default="wiener"
+        Wiener-filter the observed cubes with their noise model and a signal prior from an
+        independent simulation before any model sees them (see
+        :doc:`/user_guide/observing`), or leave them as observed.
+    test_data : tuple of str, default=()
+        Real 21cmFAST boxes (anything :func:`~skcosmo21.datasets.load_21cmfast` reads) to
+        test the models trained on the simulator on: every task then runs three protocols,
+        sim→sim, sim→real and real→real (see :func:`~skcosmo21.study.run_study`). Their
+        grid must be the configured one (``n_cells``, ``box_size``), their redshifts and
+        escape fractions among ``redshifts`` and ``escape_fractions``; the simulated grid is
+        restricted to theirs. In a TOML file, relative paths start from the file's folder.
+        Not with ``telescope``.
 
     Examples
     --------
@@ -163,6 +265,13 @@ class StudyConfig:
     epochs_cnn: dict = dataclasses.field(
         default_factory=lambda: {"a": 40, "b": 40, "c": 20, "d": 20}
     )
+    telescope: str = None
+    hours: tuple = ()
+    wedge: object = "horizon"
+    hours_per_day: float = 6.0
+    scan: str = "track"
+    noise_filter: str = "wiener"
+    test_data: tuple = ()
 
     def __post_init__(self):
         checked = {
@@ -185,10 +294,36 @@ class StudyConfig:
             "epochs_dense": _positive_int("epochs_dense", self.epochs_dense),
             "epochs_autoencoder": _positive_int("epochs_autoencoder", self.epochs_autoencoder),
             "epochs_cnn": _epochs_per_task("epochs_cnn", self.epochs_cnn),
+            "telescope": _telescope("telescope", self.telescope),
+            "hours": _hours("hours", self.hours),
+            "wedge": _wedge("wedge", self.wedge),
+            "hours_per_day": _positive_number("hours_per_day", self.hours_per_day),
+            "scan": _one_of("scan", self.scan, ("track", "drift")),
+            "noise_filter": _one_of("noise_filter", self.noise_filter, ("wiener", "none")),
+            "test_data": _paths("test_data", self.test_data),
         }
         if checked["n_realizations"] < 2:
             raise ConfigurationError(
                 "n_realizations must be at least 2: the study tests on each realization in turn"
+            )
+        if checked["hours_per_day"] > 24:
+            raise ConfigurationError(
+                f"hours_per_day must be at most 24, got {checked['hours_per_day']:g}"
+            )
+        if checked["telescope"] is not None and not checked["hours"]:
+            raise ConfigurationError(
+                f"telescope {checked['telescope']} needs observing times: set hours "
+                "(e.g. --hours 10,100,1000)"
+            )
+        if checked["telescope"] is not None and checked["test_data"]:
+            raise ConfigurationError(
+                "test_data are real 21cmFAST boxes for the simulated maps, and telescope "
+                "observes the maps: set one of them (observing the test data is not supported)"
+            )
+        if checked["hours"] and checked["telescope"] is None:
+            raise ConfigurationError(
+                "hours are observing times of a telescope: set telescope (e.g. --telescope "
+                "SKA1-Low)"
             )
         for name, value in checked.items():
             object.__setattr__(self, name, value)
@@ -218,6 +353,11 @@ class StudyConfig:
         return tuple(
             key for key in self.models if key not in NEURAL_MODELS or task in self.network_tasks
         )
+
+    @property
+    def observing(self):
+        """Whether the study also runs on observed cubes (a telescope is set)."""
+        return self.telescope is not None
 
     @property
     def uses_networks(self):
@@ -260,7 +400,8 @@ def load_config(path, base=DEFAULT):
     r"""Read a study configuration from a TOML file, over a preset.
 
     The file holds top-level keys of :class:`StudyConfig`; keys it does not name keep the
-    preset's values. ``epochs_cnn`` may be one number or a table with one per task.
+    preset's values. ``epochs_cnn`` may be one number or a table with one per task;
+    ``test_data`` one path or a list, relative to the file's folder.
 
     Parameters
     ----------
@@ -293,6 +434,13 @@ def load_config(path, base=DEFAULT):
         raise ConfigurationError(
             f"configuration {str(path)!r} is not valid TOML: {error}"
         ) from None
+    if "test_data" in table:
+        # Paths in the file are relative to the file, wherever the command runs.
+        folder = pathlib.Path(path).parent
+        given = table["test_data"]
+        given = [given] if isinstance(given, str) else given
+        if isinstance(given, list) and all(isinstance(item, str) for item in given):
+            table["test_data"] = [str(folder / item) for item in given]
     try:
         return base.replace(**table)
     except ConfigurationError as error:

@@ -120,8 +120,12 @@ def _task_mask(cubes, task, config):
     return np.ones(len(cubes.redshift), bool)
 
 
-def task_problems(cubes, task, config):
-    """Why ``task`` cannot run on ``cubes`` (empty when it can), in words naming the fix."""
+def task_problems(cubes, task, config, *, min_realizations=2):
+    """Why ``task`` cannot run on ``cubes`` (empty when it can), in words naming the fix.
+
+    ``min_realizations`` is 2 for data that are cross-validated over their realizations, 1
+    for data that are only tested on.
+    """
     problems = []
     for target in TASK_TARGETS[task]:
         if not np.all(np.isfinite(cubes[target])):
@@ -151,7 +155,7 @@ def task_problems(cubes, task, config):
                 f"all have {target} = {_values(cubes, target)}"
             )
     realizations = np.unique(cubes.realization[mask])
-    if len(realizations) < 2:
+    if len(realizations) < min_realizations:
         problems.append(
             f"task {task} ({TASKS[task]}) needs cubes from at least 2 realizations (the study "
             f"tests on each in turn); its cubes come from {len(realizations)}"
@@ -159,9 +163,16 @@ def task_problems(cubes, task, config):
     return problems
 
 
-def check_tasks(cubes, config):
-    """Raise :class:`StudyError` listing every selected task the data cannot support."""
-    problems = [p for task in config.tasks for p in task_problems(cubes, task, config)]
+def check_tasks(cubes, config, *, min_realizations=2, what=""):
+    """Raise :class:`StudyError` listing every selected task the data cannot support.
+
+    ``what`` names the data in the message (e.g. "the test data: "), for runs with two.
+    """
+    problems = [
+        what + problem
+        for task in config.tasks
+        for problem in task_problems(cubes, task, config, min_realizations=min_realizations)
+    ]
     n_cells = cubes.delta_T.shape[1]
     if config.patch_size > n_cells and set(config.models) & set(PATCH_MODELS):
         problems.append(
@@ -172,23 +183,29 @@ def check_tasks(cubes, config):
         raise StudyError("; ".join(problems))
 
 
-def task_cubes(cubes, task, config):
-    """The cubes of ``task`` (every per-cube array subset) and its target columns."""
-    mask = _task_mask(cubes, task, config)
+def subset_cubes(cubes, mask):
+    """The cubes where ``mask`` holds: every per-cube array subset, the rest kept.
+
+    Per-file records (``files``, ``params``) are left out.
+    """
     n_cubes = len(mask)
 
     def per_cube(value):
         # Arrays with one entry per cube, in memory or a lazy CubeStack from load_21cmfast.
         return hasattr(value, "shape") and len(value.shape) and value.shape[0] == n_cubes
 
-    subset = Bunch(
+    return Bunch(
         **{
             key: (value[mask] if per_cube(value) else value)
             for key, value in cubes.items()
             if key not in ("files", "params")
         }
     )
-    return subset, list(TASK_TARGETS[task])
+
+
+def task_cubes(cubes, task, config):
+    """The cubes of ``task`` (every per-cube array subset) and its target columns."""
+    return subset_cubes(cubes, _task_mask(cubes, task, config)), list(TASK_TARGETS[task])
 
 
 def task_datasets(cubes, task, config):

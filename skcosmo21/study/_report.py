@@ -15,6 +15,7 @@ import numpy as np
 
 from ._config import STUDY_FIGURES, TARGETS, TASK_TARGETS, TASKS
 from ._models import MODEL_NAMES
+from ._sim_to_real import PROTOCOLS
 
 #: Columns of results.csv: one row per task, model and fold.
 CSV_COLUMNS = [
@@ -28,6 +29,18 @@ CSV_COLUMNS = [
     "accuracy_escape_fraction",
     "fit_seconds",
 ]
+#: Columns added to results.csv when the study observes: which setting each row is.
+OBSERVING_COLUMNS = [
+    "setting",
+    "telescope",
+    "hours",
+    "wedge",
+    "noise_filter",
+    "hours_per_day",
+    "scan",
+]
+#: Columns that start results.csv with test data: which protocol each row is.
+PROTOCOL_COLUMNS = ["protocol", "train_data", "test_data"]
 
 
 def result_row(task, key, evaluation, cubes, seconds):
@@ -82,6 +95,10 @@ def per_class(evaluation):
 def format_table(results):
     """Plain-text table of accuracy per task and model, with chance, target and the study.
 
+    Rows of several settings (simulated maps, then observations) are printed in one block
+    per setting, under its name; rows of several protocols (with test data) in one block per
+    protocol, sim→sim, sim→real, real→real.
+
     Parameters
     ----------
     results : list of dict
@@ -92,7 +109,14 @@ def format_table(results):
     table : str
     """
     lines = [f"{'task':<5}{'model':<42}{'accuracy':>18}{'chance':>9}{'target':>8}   study"]
-    for row in results:
+    block = None
+    for row in sorted(results, key=_protocol_order):
+        if "protocol" in row and row["protocol"] != block:
+            block = row["protocol"]
+            lines.append(f"-- {PROTOCOLS[block]}")
+        elif "setting" in row and row["setting"] != block:
+            block = row["setting"]
+            lines.append(f"-- {block}")
         accuracy = f"{row['accuracy_mean']:.3f} ± {row['accuracy_std']:.3f}"
         extra = ""
         if "accuracy_redshift" in row and "accuracy_escape_fraction" in row:
@@ -105,6 +129,12 @@ def format_table(results):
             f"{row['target']:>8.2f}   {row['study']}{extra}"
         )
     return "\n".join(lines)
+
+
+def _protocol_order(row):
+    """Rows of one protocol together, in the order of PROTOCOLS; the rest keep their order."""
+    protocol = row.get("protocol")
+    return list(PROTOCOLS).index(protocol) if protocol in PROTOCOLS else -1
 
 
 def _json_safe(value):
@@ -134,15 +164,29 @@ def write_atomically(path, text):
         raise
 
 
-def write_tables(out, payload):
-    """results.json (everything) and results.csv (one row per task, model and fold)."""
+def write_tables(out, payload, observing=False, protocols=False):
+    """results.json (everything) and results.csv (one row per setting, task, model and fold).
+
+    With ``observing``, results.csv starts with the setting's columns (empty telescope,
+    hours and wedge for the simulated maps; empty hours for the noiseless reference); with
+    ``protocols`` (test data), with each row's protocol and the data it trained and was
+    tested on.
+    """
     write_atomically(out / "results.json", json.dumps(_json_safe(payload), indent=2) + "\n")
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, extrasaction="ignore")
+    columns = CSV_COLUMNS
+    if protocols:
+        columns = PROTOCOL_COLUMNS + columns
+    if observing:
+        columns = OBSERVING_COLUMNS + columns
+    writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore")
     writer.writeheader()
     for row in payload["results"]:
+        origin = {column: row[column] for column in PROTOCOL_COLUMNS} if protocols else {}
+        if observing:
+            origin.update({"setting": row["setting"], **(row["observation"] or {})})
         for fold in row["folds"]:
-            line = {"task": row["task"], "model": row["model"], **fold}
+            line = {**origin, "task": row["task"], "model": row["model"], **fold}
             for target, accuracy in zip(
                 TASK_TARGETS[row["task"]], fold.get("output_accuracies", []), strict=False
             ):
@@ -155,12 +199,13 @@ def _save(fig, path):
     fig.savefig(path, dpi=100)
 
 
-def write_figures(out, cubes, results, evaluations, config):
+def write_figures(out, cubes, results, evaluations, config, title_prefix=""):
     """The report's figures; returns the names of the files written.
 
     Example slices per redshift, the confusion matrix of each task's best model with the
     classes' neutral fractions, learning curves of the networks' last folds, and accuracy
-    against neutral fraction of the best model on the broadest task.
+    against neutral fraction of the best model on the broadest task. ``title_prefix`` names
+    the protocol of ``results`` in the titles of the figures drawn from them.
     """
     from matplotlib.figure import Figure
 
@@ -197,7 +242,7 @@ def write_figures(out, cubes, results, evaluations, config):
             y_pred,
             neutral_fraction=neutral if np.isfinite(neutral).any() else None,
             ax=fig.subplots(),
-            title=f"task {task}: {TASKS[task]}\nbest model: {best['model']} "
+            title=f"{title_prefix}task {task}: {TASKS[task]}\nbest model: {best['model']} "
             f"({best['accuracy_mean']:.2f})",
         )
         _save(fig, out / f"confusion_task_{task}.png")
@@ -234,7 +279,91 @@ def write_figures(out, cubes, results, evaluations, config):
             label=best["model"],
             ax=fig.subplots(),
         )
-        ax.set_title(f"task {broadest}: {TASKS[broadest]}", fontsize=9)
+        ax.set_title(f"{title_prefix}task {broadest}: {TASKS[broadest]}", fontsize=9)
         _save(fig, out / "accuracy_vs_neutral_fraction.png")
         written.append("accuracy_vs_neutral_fraction.png")
     return written
+
+
+def best_baseline(rows):
+    """The model without a network with the highest accuracy, of rows of one task and setting."""
+    from ._models import NEURAL_MODELS
+
+    baselines = [row for row in rows if row["model_key"] not in NEURAL_MODELS]
+    return max(baselines, key=lambda row: row["accuracy_mean"]) if baselines else None
+
+
+def write_observing_figure(out, results, config):
+    """Save :func:`observing_figure` as accuracy_vs_observing_time.png; return the name."""
+    _save(observing_figure(results, config), out / "accuracy_vs_observing_time.png")
+    return "accuracy_vs_observing_time.png"
+
+
+def observing_figure(results, config):
+    """Accuracy against observing time per task, for the best baseline and the CNN.
+
+    The best baseline is the one with the highest accuracy after the longest observing time.
+    Each curve carries its noiseless reference (mean and wedge removed, no noise) and its
+    accuracy on the simulated maps as horizontal lines.
+
+    Returns
+    -------
+    fig : matplotlib.figure.Figure
+        One panel per task.
+    """
+    from matplotlib.figure import Figure
+
+    from ..plotting import plot_accuracy_vs_observing_time
+
+    tasks = list(config.tasks)
+    fig = Figure(figsize=(4.2 * len(tasks), 3.8), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(1, len(tasks), sharey=True))
+    longest = max(config.hours)
+    for ax, task in zip(axes, tasks, strict=True):
+        rows = [row for row in results if row["task"] == task]
+        timed = [r for r in rows if r["observation"] is not None and r["observation"]["hours"]]
+        best = best_baseline([r for r in timed if r["observation"]["hours"] == longest])
+        keys = [best["model_key"]] if best is not None else []
+        keys += [key for key in ("cnn",) if key in config.task_models(task)]
+        for key in keys:
+            curve = sorted(
+                (r for r in timed if r["model_key"] == key),
+                key=lambda r: r["observation"]["hours"],
+            )
+            reference = [r for r in rows if r["model_key"] == key and _is_reference(r)]
+            simulated = [r for r in rows if r["model_key"] == key and r["observation"] is None]
+            plot_accuracy_vs_observing_time(
+                [r["observation"]["hours"] for r in curve],
+                [r["accuracy_mean"] for r in curve],
+                accuracy_std=[r["accuracy_std"] for r in curve],
+                without_noise=reference[0]["accuracy_mean"] if reference else None,
+                simulated=simulated[0]["accuracy_mean"] if simulated else None,
+                chance=curve[0]["chance"],
+                label=MODEL_NAMES[key],
+                ax=ax,
+            )
+        ax.set_title(f"task {task}: {TASKS[task]}", fontsize=9)
+    wedge = "no wedge cut" if config.wedge == "none" else f"{config.wedge} wedge excluded"
+    fig.suptitle(
+        f"{config.telescope}, {config.hours_per_day:g} h/day {config.scan}; mean removed, "
+        f"{wedge}. Dashed: no noise; dotted: simulated maps",
+        fontsize=9,
+    )
+    return fig
+
+
+def _is_reference(row):
+    return row["observation"] is not None and row["observation"]["hours"] is None
+
+
+def write_sim_vs_real_figure(out, results):
+    """sim_vs_real.png: every protocol's accuracy per task and model; returns the name."""
+    from matplotlib.figure import Figure
+
+    from ..plotting import plot_sim_vs_real
+
+    tasks = list(dict.fromkeys(row["task"] for row in results))
+    fig = Figure(figsize=(4.5 * len(tasks), 4.5), layout="constrained")
+    plot_sim_vs_real(results, fig=fig)
+    _save(fig, out / "sim_vs_real.png")
+    return "sim_vs_real.png"

@@ -11,10 +11,12 @@ scikit-learn-extra) use the same module. Importing it here, and nowhere else, ke
 dependency on a private module in one line that a future scikit-learn release can change.
 """
 
+import numbers
+
+import numpy as np
 from sklearn.utils._param_validation import (  # noqa: F401 (re-exported)
     HasMethods,
     Hidden,
-    Interval,
     InvalidParameterError,
     Options,
     StrOptions,
@@ -35,13 +37,36 @@ __all__ = [
     "validate_params",
 ]
 
+from sklearn.utils._param_validation import Interval as _SklearnInterval
+
+
+class Interval(_SklearnInterval):
+    """scikit-learn's ``Interval``, except that a boolean is not a number.
+
+    Python's ``True`` is the integer 1, and scikit-learn's ``Interval`` accepts it, so
+    ``CubeSlicer(step=True)`` would slice every cell and ``PowerSpectrum2D(n_bins=True)`` give
+    one bin without a word. A boolean given where a count or a size is expected is a mistake:
+    refused here, with the usual message naming the parameter and the accepted range.
+    """
+
+    def is_satisfied_by(self, val):
+        if isinstance(val, bool | np.bool_):
+            return False
+        return super().is_satisfied_by(val)
+
+
+#: Largest integer seed accepted by the rule below.
+MAX_SEED = 2**32 - 1
+
 #: The one rule for every ``random_state`` of the library, scikit-learn's: None, an integer in
 #: [0, 2**32 - 1] (the range NumPy's legacy seeding and Keras accept), or a
-#: ``numpy.random.RandomState``.
-RANDOM_STATE_CONSTRAINT = ["random_state"]
-
-#: Largest integer seed accepted by the rule above.
-MAX_SEED = 2**32 - 1
+#: ``numpy.random.RandomState``; unlike scikit-learn's ``"random_state"`` constraint, not a
+#: boolean.
+RANDOM_STATE_CONSTRAINT = [
+    None,
+    Interval(numbers.Integral, 0, MAX_SEED, closed="both"),
+    np.random.RandomState,
+]
 
 
 def check_random_state_value(value, name="random_state", caller_name="skcosmo21"):

@@ -48,11 +48,11 @@ def test_stack_behaves_like_a_read_only_array(boxes):
 def test_stack_index_errors(boxes):
     folder, _ = boxes
     stack = load_21cmfast(folder).delta_T
-    with pytest.raises(IndexError, match="out of range for 5 cubes"):
+    with pytest.raises(IndexError, match=r"must be in \[-5, 5\) for 5 cubes"):
         stack[5]
     with pytest.raises(IndexError, match="one cube at a time"):
         stack[:, 0]
-    with pytest.raises(IndexError, match="boolean index of shape"):
+    with pytest.raises(IndexError, match="boolean index must have one entry per cube"):
         stack[np.ones(3, bool)]
     with pytest.raises(IndexError, match="integer, a slice"):
         stack[[0.5]]
@@ -64,7 +64,7 @@ def test_stack_from_files_checks_sizes_and_shapes(boxes):
     folder, _ = boxes
     files = sorted(folder.glob("delta_T_*"))
     assert CubeStack.from_raw_files(files, n_cells=16).shape == (5, 16, 16, 16)
-    with pytest.raises(ValueError, match=r"is not 4 \* 8\^3"):
+    with pytest.raises(ValueError, match=r"must hold 4 \* 8\^3 = 2048 bytes"):
         CubeStack.from_raw_files(files, n_cells=8)
     with pytest.raises(ValueError, match="at least one cube"):
         CubeStack([])

@@ -305,7 +305,7 @@ def test_line_of_sight_windows_are_labelled_by_central_redshift(v4):
 def test_dataset_errors(v4):
     with pytest.raises(ValueError, match="field 'density'"):
         make_lightcone_dataset(v4, "redshift", field="density")
-    with pytest.raises(ValueError, match="target 'ionization'"):
+    with pytest.raises(ValueError, match="targets must name .*'ionization' is not one"):
         make_lightcone_dataset(v4, "ionization")
     with pytest.raises(ValueError, match="one value per lightcone"):
         make_lightcone_dataset(v4, "redshift", groups=[0, 1])

@@ -41,9 +41,9 @@ def test_sample_weight_errors_name_the_problem():
 def test_mixed_number_and_string_labels_are_refused():
     cubes, _ = _cubes()
     labels = [7, 7, 7, "9", "9", "9"]
-    with pytest.raises(ValueError, match="y mixes numbers and strings as labels"):
+    with pytest.raises(ValueError, match="y must not mix numbers and strings as labels"):
         SliceVotingClassifier(slicer=CubeSlicer(axes=0, step=4)).fit(cubes, labels)
-    with pytest.raises(ValueError, match="y mixes numbers and strings"):
+    with pytest.raises(ValueError, match="y must not mix numbers and strings"):
         SliceVotingClassifier(slicer=CubeSlicer(axes=0, step=4)).fit(
             cubes, np.array(labels, dtype=object)
         )

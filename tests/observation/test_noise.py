@@ -88,9 +88,11 @@ def test_lightcone_noise_grows_towards_lower_frequencies(py21cmsense):
     assert rms[-3:].mean() > 2 * rms[:3].mean()
 
 
-def test_noise_matches_21cmsense_where_the_uv_grids_coincide(py21cmsense):
+@pytest.mark.parametrize("uv_grid", ["box", "21cmsense"])
+def test_noise_matches_21cmsense_where_the_uv_grids_coincide(py21cmsense, uv_grid):
     # A box whose uv cell is one dish diameter has 21cmSense's own uv grid: a sharp test of
-    # the normalization (X^2 Y, Omega', T_sys, the radiometer equation, FFT conventions).
+    # the normalization (X^2 Y, Omega', T_sys, the radiometer equation, FFT conventions),
+    # whichever grid 21cmSense counts its samples in.
     box = matched_box_size(telescope_properties("HERA").dish_size, 8.0)
     result = compare_noise_with_21cmsense(
         "HERA",
@@ -100,11 +102,15 @@ def test_noise_matches_21cmsense_where_the_uv_grids_coincide(py21cmsense):
         hours=600.0,
         scan="drift",
         n_realizations=4,
+        uv_grid=uv_grid,
         random_state=1,
     )
     measured = np.isfinite(result.ratio)
     assert measured.sum() >= 5
     assert np.all(np.abs(result.ratio[measured] - 1) < 0.1), result.ratio
+    if uv_grid == "box":
+        assert result.ratio_half_plane is None
+        return
     # 21cmSense's own 1-D route counts the conjugate cells (u, 0) and (-u, 0) of its half-plane
     # grid as two modes with half the samples each: for HERA's east-west baselines that
     # overstates the noise by a few per cent, never understates it.
@@ -125,11 +131,49 @@ def test_noise_matches_21cmsense_for_ska1_low(py21cmsense, scan):
         integration_time=300.0 if scan == "track" else 60.0,
         scan=scan,
         n_realizations=2,
+        uv_grid="21cmsense",
         random_state=2,
     )
     measured = np.isfinite(result.ratio)
     assert measured.sum() >= 5
     assert np.all(np.abs(result.ratio[measured] - 1) < 0.1), result.ratio
+
+
+STUDY_BOX = dict(redshift=8.0, box_size=300.0, n_cells=64)
+
+
+@pytest.mark.parametrize(
+    ("telescope", "observation"),
+    [
+        ("SKA1-Low", dict(hours=200.0, hours_per_day=2.0, integration_time=300.0, scan="track")),
+        ("HERA", dict(hours=600.0, hours_per_day=6.0, scan="drift")),
+    ],
+)
+def test_noise_matches_21cmsense_on_the_study_box(py21cmsense, telescope, observation):
+    # The study's box (64^3, 300 Mpc at z = 8): its uv cells (30.5 wavelengths) are wider than
+    # 21cmSense's (18.4 for SKA1-Low's 35 m stations, 7.4 for HERA's 14 m dishes). Counted on
+    # the box's own cells, 21cmSense's noise per mode is ours within 10 % in every bin.
+    result = compare_noise_with_21cmsense(
+        telescope, **STUDY_BOX, **observation, n_realizations=16, random_state=0
+    )
+    measured = np.isfinite(result.ratio)
+    assert measured.sum() == len(result.ratio) == 7
+    np.testing.assert_array_equal(result.n_modes_ours, result.n_modes_theirs)
+    assert np.all(np.abs(result.ratio - 1) < 0.1), result.ratio
+    # On 21cmSense's own dish-wide cells, per unit volume, a beam-wide field holds more
+    # information than the box where the samples are uneven within a box cell: HERA's
+    # redundant baselines sit on a few lattice points per cell (about 1.7 times the noise);
+    # SKA1-Low's coverage is smooth (within 5 % above the lowest bin, whose few modes the two
+    # grids put on either side of its upper edge).
+    beam_wide = compare_noise_with_21cmsense(
+        telescope, **STUDY_BOX, **observation, n_realizations=16, uv_grid="21cmsense",
+        random_state=0,
+    )  # fmt: skip
+    if telescope == "HERA":
+        assert np.all((beam_wide.ratio > 1.5) & (beam_wide.ratio < 1.9)), beam_wide.ratio
+    else:
+        assert np.all(np.abs(beam_wide.ratio[1:] - 1) < 0.05), beam_wide.ratio
+        assert beam_wide.ratio[0] < 0.95
 
 
 def test_the_comparison_needs_whole_days(py21cmsense):

@@ -36,6 +36,18 @@ def test_fully_neutral_brightness_temperature_is_the_formula():
     )
 
 
+def test_stack_of_neutral_fractions_gives_each_cube_bitwise():
+    rng = np.random.default_rng(1)
+    neutral = rng.random((3, 4, 4, 4), dtype=np.float32)
+    density = rng.normal(0, 0.3, (4, 4, 4)).astype(np.float32)
+    gradient = rng.normal(0, 0.3, (4, 4, 4)).astype(np.float32)
+    out = np.empty((3, 4, 4, 4), dtype=np.float32)
+    stacked = brightness_temperature(neutral, density, 20.0, gradient, out=out)
+    assert stacked is out
+    for cube, one in zip(stacked, neutral, strict=True):
+        np.testing.assert_array_equal(cube, brightness_temperature(one, density, 20.0, gradient))
+
+
 def test_brightness_reproduces_21cmfast_from_its_own_fields(data_dir):
     # BrightnessTemperatureBox.c: T0 x_HI (1 + δ) / (1 + clip(dv/dr / H, ±0.2)), with the
     # velocity of PerturbField.c derived from the evolved density.

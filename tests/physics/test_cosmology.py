@@ -9,6 +9,7 @@ from skcosmo21.physics import (
     mass_to_radius,
     omega_m_of_z,
     radius_to_mass,
+    redshift_to_frequency,
     virial_temperature_to_mass,
 )
 
@@ -86,3 +87,28 @@ def test_growth_fit_is_21cmfasts_dicke():
         return 2.5 * o / (1 / 70 + o * (209 - o) / 140 + o ** (4 / 7))
 
     assert growth_factor_fit(8.0, PLANCK) == pytest.approx(g(om) / (g(PLANCK.omega_m) * 9))
+
+
+@pytest.mark.parametrize(
+    ("params", "name"),
+    [
+        ({"omega_m": -1.0}, "omega_m"),
+        ({"omega_m": 1.5}, "omega_m"),
+        ({"hlittle": 0.0}, "hlittle"),
+        ({"omega_b": 0.5}, "omega_b"),  # more baryons than matter
+        ({"sigma_8": float("nan")}, "sigma_8"),
+        ({"t_cmb": -2.7}, "t_cmb"),
+    ],
+)
+def test_a_cosmology_outside_flat_lcdm_is_refused(params, name):
+    # Before issue #13 these were accepted and gave NaN or nonsense growth and masses.
+    with pytest.raises(ValueError, match=rf"{name} must"):
+        Cosmology(**params)
+
+
+@pytest.mark.parametrize("z", [-1.0, -2.0, float("nan"), float("inf")])
+def test_redshifts_at_or_below_minus_one_are_refused(z):
+    with pytest.raises(ValueError, match="z must be finite redshifts above -1"):
+        growth_factor(z, Cosmology())
+    with pytest.raises(ValueError, match="z must be finite redshifts above -1"):
+        redshift_to_frequency(z)

@@ -1,5 +1,6 @@
 import numpy as np
 import pytest
+import scipy.fft
 from scipy import integrate, special
 
 from skcosmo21.physics import (
@@ -146,3 +147,21 @@ def test_sheth_tormen_mean_collapsed_fraction_is_21cmfasts(redshift, expected):
     mass = virial_temperature_to_mass(10**4.69897, redshift, PLANCK)
     sigma = sigma_r(mass_to_radius(mass, PLANCK), PLANCK) * growth_factor_fit(redshift, PLANCK)
     assert sheth_tormen_collapsed_fraction(DELTA_CRIT / sigma) == pytest.approx(expected, rel=2e-3)
+
+
+def test_band_limited_inverse_is_the_full_inverse_with_a_reused_buffer():
+    # The pruned transform leaves out zero terms only; the padded buffer it reuses must not
+    # carry one radius's modes into the next, whether the bands grow or shrink.
+    from skcosmo21.physics._excursion_set import _band_limit, _BandLimitedInverse
+    from skcosmo21.physics._fields import filter_window, wavenumber_magnitude
+
+    n = 32
+    density = np.random.default_rng(2).normal(0, 1, (n, n, n)).astype(np.float32)
+    delta_k = scipy.fft.rfftn(density)
+    k = wavenumber_magnitude(n, 64.0)
+    inverse = _BandLimitedInverse(delta_k)
+    for radius in (12.0, 6.0, 9.0, 4.0):
+        window = filter_window("sharp-k", k, radius).astype(bool)
+        full = scipy.fft.irfftn(delta_k * window, s=density.shape)
+        pruned = inverse(window, _band_limit(window))
+        np.testing.assert_allclose(pruned, full, rtol=0, atol=1e-6 * np.abs(full).max())

@@ -135,6 +135,46 @@ def test_sub_particles_deposit_as_shifted_single_particles():
     assert sub.std() < cloud_in_cell_density(displacement).std()
 
 
+def _deposit_particle_by_particle(displacement, sub_particles):
+    """Plain cloud-in-cell of every sub-particle onto its 8 nodes: the obvious reference."""
+    n = displacement.shape[1]
+    lattice = np.stack(np.meshgrid(*[np.arange(n)] * 3, indexing="ij")).astype(float)
+    offsets = (np.arange(sub_particles) + 0.5) / sub_particles - 0.5
+    mass = np.zeros((n, n, n))
+    for shift in np.stack(np.meshgrid(offsets, offsets, offsets, indexing="ij"), -1).reshape(-1, 3):
+        position = lattice + displacement.astype(float) + shift[:, None, None, None]
+        base = np.floor(position)
+        fraction = position - base
+        base = base.astype(int)
+        for corner in np.ndindex(2, 2, 2):
+            corner = np.array(corner)[:, None, None, None]
+            weight = np.prod(np.where(corner == 1, fraction, 1 - fraction), axis=0)
+            node = tuple((base + corner) % n)
+            np.add.at(mass, node, weight / sub_particles**3)
+    return mass - 1.0
+
+
+@pytest.mark.parametrize("sub_particles", [1, 3])
+def test_deposit_equals_the_particle_by_particle_sum(monkeypatch, sub_particles):
+    # Positions and node weights are formed in float32 (the reference uses float64): a
+    # position near 12 cells is rounded by 1e-6, hence 5e-6. The slab-wise deposit only
+    # reorders float64 sums, so any slab size gives every cell to float64 round-off, at most
+    # one float32 rounding step apart.
+    from skcosmo21.physics import _fields
+
+    displacement = np.random.default_rng(5).normal(0, 1.5, (3, 12, 12, 12)).astype(np.float32)
+    reference = _deposit_particle_by_particle(displacement, sub_particles)
+    deposits = []
+    for slab_particles in (1, 2**9, 2**15):  # one plane, a few planes, the whole box
+        monkeypatch.setattr(_fields, "_DEPOSIT_SLAB_PARTICLES", slab_particles)
+        deposits.append(cloud_in_cell_density(displacement, sub_particles=sub_particles))
+        assert deposits[-1].dtype == np.float32
+        np.testing.assert_allclose(deposits[-1], reference, rtol=0, atol=5e-6)
+    for other in deposits[:2]:
+        rounding = np.spacing(np.abs(deposits[2])) + 1e-14
+        assert np.all(np.abs(other - deposits[2]) <= rounding)
+
+
 @pytest.fixture(scope="module")
 def reference_steps(data_dir):
     """21cmFAST 3.4.0's own fields for one run (see tests/data/21cmfast-main-grid-steps)."""

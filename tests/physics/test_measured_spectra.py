@@ -35,3 +35,37 @@ def test_merge_empty_bins_leaves_only_populated_bins():
 
 def test_dimensionless_power():
     assert dimensionless_power(2.0, 1.0) == pytest.approx(8 / (2 * np.pi**2))
+
+
+def test_fundamental_modes_on_the_first_edge_land_in_the_first_bin():
+    # For L = 10.5 Mpc, 2π/L and |2π·fftfreq| differ in the last bit: the four fundamental
+    # modes used to fall below the first edge and out of every bin.
+    n, box = 16, 10.5
+    edges = default_k_edges(n, box, 4)
+    x = np.arange(n)
+    image = np.cos(2 * np.pi * x / n)[None, :] * np.ones((n, 1))
+    _, power, counts = binned_power_spectrum(image, box, edges, ndim=2)
+    assert power[0] > 0
+    assert np.argmax(power) == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ((0, 32.0, 4), "n_cells must"),
+        ((16, -1.0, 4), "box_size must"),
+        ((16, 32.0, 0), "n_bins must"),
+    ],
+)
+def test_default_k_edges_refuses_a_grid_that_is_not_one(args, message):
+    # Before issue #13: NumPy's "Geometric sequence cannot include zero", or negative k edges.
+    with pytest.raises(ValueError, match=message):
+        default_k_edges(*args)
+
+
+def test_binned_power_spectrum_names_a_bad_ndim_or_shape():
+    images = np.zeros((2, 8, 8))
+    with pytest.raises(ValueError, match="ndim must be 2"):
+        binned_power_spectrum(images, 8.0, [0.5, 1.0], ndim=4)  # was NumPy's AxisError
+    with pytest.raises(ValueError, match="fields must have at least ndim=3"):
+        binned_power_spectrum(images[0], 8.0, [0.5, 1.0], ndim=3)

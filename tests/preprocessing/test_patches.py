@@ -22,7 +22,7 @@ def test_overlapping_stride():
 
 
 def test_patch_larger_than_image_and_shape_mismatch():
-    with pytest.raises(ValueError, match="larger than the images"):
+    with pytest.raises(ValueError, match=r"patch_size must be at most the side of the images \(8"):
         PatchExtractor(patch_size=9).fit(np.zeros((1, 8, 8)))
     patcher = PatchExtractor(patch_size=4).fit(np.zeros((1, 8, 8)))
     with pytest.raises(ValueError, match=r"fitted on images of shape \(8, 8\)"):

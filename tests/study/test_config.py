@@ -61,6 +61,16 @@ def test_file_then_options_override_the_preset(tmp_path):
         ({"patch_size": 2.5}, "patch_size must be a positive integer"),
         ({"network_tasks": ["z"]}, "network_tasks must be a list among"),
         ({"boxsize": 300}, "unknown configuration key 'boxsize'"),
+        ({"telescope": "VLA", "hours": [10]}, r"telescope must be one of \['SKA1-Low', "),
+        ({"telescope": "HERA"}, "telescope HERA needs observing times: set hours"),
+        ({"hours": [10]}, "hours are observing times of a telescope: set telescope"),
+        ({"telescope": "HERA", "hours": "10,ten"}, "hours must be a list of positive numbers"),
+        ({"telescope": "HERA", "hours": [10, 0]}, "every value of hours must be a positive"),
+        ({"telescope": "HERA", "hours": [10, 10.0]}, "hours lists a value twice"),
+        ({"wedge": "wide"}, r"wedge must be one of \['horizon', 'primary-beam', 'none'\] or an"),
+        ({"wedge": 120}, "or an angle in degrees in \\(0, 90\\], got 120"),
+        ({"scan": "raster"}, r"scan must be one of \['track', 'drift'\]"),
+        ({"hours_per_day": 25}, "hours_per_day must be at most 24"),
     ],
 )
 def test_bad_values_name_the_key_and_what_is_expected(changes, message):
@@ -90,3 +100,42 @@ def test_models_are_built_with_the_study_hyperparameters():
     assert one_point[-1].estimator.max_iter == 200
     with pytest.raises(ValueError, match="unknown model 'svm'"):
         build_model("svm", config, "a")
+
+
+def test_observing_keys_from_a_file_and_from_the_command_line(tmp_path):
+    assert DEFAULT.telescope is None  # the default study observes nothing
+    assert not DEFAULT.observing
+    path = tmp_path / "study.toml"
+    path.write_text('telescope = "SKA1-Low"\nhours = [10, 100, 1000]\nwedge = "none"\n')
+    config = load_config(path, base=QUICK)
+    assert config.observing
+    assert (config.telescope, config.hours, config.wedge) == (
+        "SKA1-Low",
+        (10.0, 100.0, 1000.0),
+        "none",
+    )
+    # The command line gives strings: "10,100" and "45" are read as numbers.
+    config = config.replace(hours="10, 100", wedge="45")
+    assert (config.hours, config.wedge) == ((10.0, 100.0), 45.0)
+    assert json.loads(json.dumps(config.to_dict()))["hours"] == [10.0, 100.0]
+
+
+def test_test_data_paths_in_a_file_start_from_its_folder(tmp_path):
+    folder = tmp_path / "studies"
+    folder.mkdir()
+    path = folder / "study.toml"
+    path.write_text('test_data = ["boxes/seed1", "/data/seed2"]\n')
+    config = load_config(path, base=QUICK)
+    assert config.test_data == (str(folder / "boxes" / "seed1"), "/data/seed2")
+    path.write_text('test_data = "boxes"\n')
+    assert load_config(path, base=QUICK).test_data == (str(folder / "boxes"),)
+    assert QUICK.test_data == ()
+    with pytest.raises(ConfigurationError, match="test_data must be a path or a list of paths"):
+        QUICK.replace(test_data=[3])
+    with pytest.raises(ConfigurationError, match="test_data lists a path twice"):
+        QUICK.replace(test_data=["a", "a"])
+
+
+def test_test_data_and_telescope_are_refused_together():
+    with pytest.raises(ConfigurationError, match="set one of them"):
+        QUICK.replace(test_data=["boxes"], telescope="HERA", hours=[10])
