@@ -1,7 +1,7 @@
 """Observation effects: throughput against the simulator, 21cmSense cross-check, S/N per k.
 
-Run: python benchmarks/bench_observation.py  (about 2 minutes on 2 cores; needs 21cmSense,
-``pip install 'skcosmo21[observe]'``). Prints JSON and writes
+Run: python benchmarks/bench_observation.py  (about 2 minutes on 2 quiet cores, 5 under load;
+needs 21cmSense, ``pip install 'skcosmo21[observe]'``). Prints JSON and writes
 benchmarks/results/bench_observation.json and benchmarks/figures/observation_snr.png.
 
 1. Throughput: simulate the 17 z x 5 f_esc grid of 64^3 cubes (300 Mpc), then observe the 85
@@ -10,7 +10,7 @@ benchmarks/results/bench_observation.json and benchmarks/figures/observation_snr
    import of 21cmSense and loading of the array are timed apart.
 2. Noise against 21cmSense: SKA1-Low core, 1,000 h tracked (5 h a day for 200 days), and
    HERA, 600 h drift (6 h a day), z = 8, 64^3 cells, for the study's 300 Mpc box and (SKA1-Low)
-   a box whose uv cell is 21cmSense's (one 35 m station diameter, 497 Mpc at z = 8); per-bin
+   a box whose uv cell is 21cmSense's (one 35 m station diameter, 496 Mpc at z = 8); per-bin
    ratio of our realizations' thermal-noise power (and of the Delta^2 error) to 21cmSense's,
    with 21cmSense counting its samples on the box's uv cells (like for like) and on its own
    (see ``compare_noise_with_21cmsense``).

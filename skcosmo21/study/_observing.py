@@ -25,7 +25,7 @@ filter knows the observation (its frequency and noise) but nothing about any cub
 Where a mode is signal-dominated the filter keeps it, where noise dominates it fades it out:
 an honest analysis of noisy maps weights modes by what they can tell. It was chosen on
 simulations independent of the study's (``random_state`` 11 and 12), not on its folds; see
-:doc:`/user_guide/reproducing_the_study`. The noiseless reference is left as it is (no noise:
+:doc:`/user_guide/observing`. The noiseless reference is left as it is (no noise:
 the filter is one on every kept mode).
 """
 
