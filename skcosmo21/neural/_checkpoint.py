@@ -112,8 +112,8 @@ class CheckpointFolder:
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
             raise CheckpointError(
                 f"checkpoint state file {str(self.state_path)!r} is unreadable ({error}); it "
-                "may have been edited or damaged. Delete the folder, or pass resume=False to "
-                "start afresh (the checkpoint is then replaced)."
+                "must be the JSON a fit wrote, and may have been edited or damaged. Delete the "
+                "folder, or pass resume=False to start afresh (the checkpoint is then replaced)."
             ) from None
         required = {"format", "estimator", "params", "data", "epochs_in_call", "history"}
         if not isinstance(state, dict) or not required <= set(state):
