@@ -50,7 +50,10 @@ def check_numeric_array(X, name="X", *, ndim_hint=""):
         # scikit-learn's wording, which its estimator checks look for.
         raise ValueError(f"Complex data not supported: {expected}")
     if X.dtype.kind == "O":
-        # Objects that are numbers are numbers (as for check_array); anything else is named.
+        # Objects that are numbers are numbers (as for check_array); text is not, even when
+        # it reads as a number, and anything else is named.
+        if any(isinstance(value, str | bytes) for value in X.flat):
+            raise ValueError(f"{expected}; got text in an array of dtype object")
         try:
             return X.astype(np.float64)
         except (TypeError, ValueError) as error:
