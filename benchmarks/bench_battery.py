@@ -761,20 +761,19 @@ def _estimator_case(
         return lambda: getattr(estimator, method)(data)
 
 
-def _pp(cls, label, X, names, bullet=None, expect="error", check=None, **params):
+def _module_case(module, cls, label, X, names, bullet=None, expect="error", check=None, **params):
+    """A case of estimator ``cls`` of ``skcosmo21.<module>`` built with ``params``."""
+
     def make():
-        return api("preprocessing", cls, *params)(**params)
+        return api(module, cls, *params)(**params)
 
     _estimator_case(
-        "preprocessing",
-        f"{cls}({label})",
-        make,
-        X,
-        names,
-        bullet=bullet,
-        expect=expect,
-        check=check,
+        module, f"{cls}({label})", make, X, names, bullet=bullet, expect=expect, check=check
     )
+
+
+def _pp(*args, **kwargs):
+    _module_case("preprocessing", *args, **kwargs)
 
 
 _pp("CubeSlicer", "axes=(0.7,)", CUBES16, ("axes",), bullet="CubeSlicer axes=(0.7,)", axes=(0.7,))
@@ -895,20 +894,8 @@ def _flatten_1d(workdir):
 
 
 # ================================================================= feature extraction
-def _fe(cls, label, X, names, bullet=None, expect="error", check=None, **params):
-    def make():
-        return api("feature_extraction", cls, *params)(**params)
-
-    _estimator_case(
-        "feature_extraction",
-        f"{cls}({label})",
-        make,
-        X,
-        names,
-        bullet=bullet,
-        expect=expect,
-        check=check,
-    )
+def _fe(*args, **kwargs):
+    _module_case("feature_extraction", *args, **kwargs)
 
 
 def _moments_zero(features):
