@@ -313,6 +313,10 @@ def _simulate_realization(
     def simulate_redshift(j):
         density = evolved_density(j)
         barrier = np.float32(growth[j]) * linear if linear_barrier else density
+        # One transform of the evolved density serves the excursion set and the RSD.
+        density_k = None
+        if "delta_T" in fields and physics["redshift_space_distortions"]:
+            density_k = scipy.fft.rfftn(density, workers=fft_workers)
         if "x_HI" in fields:
             neutral = result["x_HI"][j]
         else:
@@ -327,6 +331,7 @@ def _simulate_realization(
             halo_counts=halo_counts,
             workers=fft_workers,
             out=neutral,
+            density_k=None if linear_barrier else density_k,
         )
         result["neutral_fraction"][j] = neutral.mean(axis=(1, 2, 3), dtype=np.float64)
         if "density" in fields:
@@ -336,7 +341,6 @@ def _simulate_realization(
             if physics["redshift_space_distortions"]:
                 # 21cmFAST derives the velocity from the evolved density (PerturbField.c) and
                 # differentiates it along the line of sight (BrightnessTemperatureBox.c).
-                density_k = scipy.fft.rfftn(density, workers=fft_workers)
                 gradient = line_of_sight_velocity_gradient(density_k, workers=fft_workers)
                 gradient *= np.float32(rate[j])
             prefactor = brightness_temperature_prefactor(redshifts[j], cosmo)

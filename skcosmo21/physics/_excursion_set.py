@@ -536,7 +536,14 @@ class ExcursionSet:
         return float(virial_temperature_to_mass(self.min_virial_temperature, redshift, self.cosmo))
 
     def neutral_fraction(
-        self, density, redshift, efficiencies, halo_counts=None, workers=None, out=None
+        self,
+        density,
+        redshift,
+        efficiencies,
+        halo_counts=None,
+        workers=None,
+        out=None,
+        density_k=None,
     ):
         """Neutral fraction per cell of one density field, for each ionizing efficiency.
 
@@ -554,6 +561,9 @@ class ExcursionSet:
             Threads for ``scipy.fft``.
         out : ndarray of shape (n_efficiencies, n, n, n), optional
             float32 array to write the result into.
+        density_k : ndarray, optional
+            ``scipy.fft.rfftn`` of ``density`` (as float32), when the caller has it already
+            (the simulator needs it for the redshift-space distortions too).
 
         Returns
         -------
@@ -592,7 +602,7 @@ class ExcursionSet:
         if not active.any():
             return neutral
         ionized = np.zeros((len(efficiencies),) + shape, dtype=bool)
-        delta_k = scipy.fft.rfftn(density, workers=workers)
+        delta_k = scipy.fft.rfftn(density, workers=workers) if density_k is None else density_k
         floor = np.float32(-1.0 + _FLOAT_TOLERANCE)
         # Buffers reused at every radius: fresh arrays of this size cost page faults.
         filtered_k = np.empty_like(delta_k)
