@@ -325,27 +325,18 @@ def _evaluate_tasks(cubes, config, memory, random_state, setting):
     rows, evaluations = [], {}
     prefix = "" if setting is None else f"{setting_label(setting)} | "
     for task in config.tasks:
-        slices, patches, subset = _data.task_datasets(cubes, task, config)
+        datasets = _data.task_datasets(cubes, task, config)
         for key in config.task_models(task):
-            task_start = time.perf_counter()
-            dataset = patches if key in PATCH_MODELS else slices
-            model = build_model(
-                key, config, task, pixel_size=dataset.pixel_size, random_state=random_state
-            )
+            model, dataset, subset = _model_and_data(key, task, config, datasets, random_state)
             label = f"{prefix}task {task} | {MODEL_NAMES[key]}"
-            evaluation = evaluate(
-                model, leave_one_realization_out(dataset), memory=memory, label=label
+            row, evaluation = _evaluated_row(
+                model, leave_one_realization_out(dataset), memory, label, task, key, subset
             )
-            row = result_row(task, key, evaluation, subset, time.perf_counter() - task_start)
-            row["folds"] = evaluation["folds"]
             if config.observing:
                 row["setting"] = setting_label(setting)
                 row["observation"] = setting
             rows.append(row)
             evaluations[(task, key)] = evaluation
-            logger.info(
-                "%s: accuracy %.3f ± %.3f", label, row["accuracy_mean"], row["accuracy_std"]
-            )
     return rows, evaluations
 
 
@@ -356,28 +347,40 @@ def _evaluate_protocols(cubes, real, config, memory, random_state):
     """
     rows, evaluations = [], {}
     for task in config.tasks:
-        slices, patches, subset = _data.task_datasets(cubes, task, config)
-        real_slices, real_patches, real_subset = _data.task_datasets(real, task, config)
+        datasets = _data.task_datasets(cubes, task, config)
+        real_datasets = _data.task_datasets(real, task, config)
         for key in config.task_models(task):
-            dataset = patches if key in PATCH_MODELS else slices
-            real_dataset = real_patches if key in PATCH_MODELS else real_slices
-            model = build_model(
-                key, config, task, pixel_size=dataset.pixel_size, random_state=random_state
-            )
-            protocols = protocol_folds((dataset, subset), (real_dataset, real_subset))
-            for protocol, folds, test_cubes in protocols:
-                task_start = time.perf_counter()
+            model, dataset, subset = _model_and_data(key, task, config, datasets, random_state)
+            real_data = _pick(key, real_datasets)
+            for protocol, folds, test_cubes in protocol_folds((dataset, subset), real_data):
                 label = f"{PROTOCOLS[protocol]} | task {task} | {MODEL_NAMES[key]}"
-                evaluation = evaluate(model, folds, memory=memory, label=label)
-                seconds = time.perf_counter() - task_start
-                row = result_row(task, key, evaluation, test_cubes, seconds)
+                row, evaluation = _evaluated_row(model, folds, memory, label, task, key, test_cubes)
                 row["protocol"] = protocol
                 row["train_data"], row["test_data"] = PROTOCOL_DATA[protocol]
-                row["folds"] = evaluation["folds"]
                 rows.append(row)
                 if protocol == "sim_to_real":
                     evaluations[(task, key)] = evaluation
-                logger.info(
-                    "%s: accuracy %.3f ± %.3f", label, row["accuracy_mean"], row["accuracy_std"]
-                )
     return rows, evaluations
+
+
+def _pick(key, datasets):
+    """(dataset, subset) of model ``key`` from ``task_datasets``' (slices, patches, subset)."""
+    slices, patches, subset = datasets
+    return (patches if key in PATCH_MODELS else slices), subset
+
+
+def _model_and_data(key, task, config, datasets, random_state):
+    """Model ``key`` of ``task``, built for the geometry of the dataset it reads."""
+    dataset, subset = _pick(key, datasets)
+    model = build_model(key, config, task, pixel_size=dataset.pixel_size, random_state=random_state)
+    return model, dataset, subset
+
+
+def _evaluated_row(model, folds, memory, label, task, key, test_cubes):
+    """Evaluate ``model`` on ``folds`` (cached) and summarise it as a result row."""
+    start = time.perf_counter()
+    evaluation = evaluate(model, folds, memory=memory, label=label)
+    row = result_row(task, key, evaluation, test_cubes, time.perf_counter() - start)
+    row["folds"] = evaluation["folds"]
+    logger.info("%s: accuracy %.3f ± %.3f", label, row["accuracy_mean"], row["accuracy_std"])
+    return row, evaluation
