@@ -6,6 +6,7 @@ or lightcones with per-cell ``los_redshift``) into the Bunch an observation woul
 functions on arrays do one step each.
 """
 
+import functools
 from numbers import Real
 
 import numpy as np
@@ -13,6 +14,7 @@ import scipy.fft
 from sklearn.utils import Bunch
 
 from .._version import __version__
+from ..base import run_threaded
 from ..physics import Cosmology, redshift_to_frequency
 from ..utils import RANDOM_STATE_CONSTRAINT, Interval, StrOptions, validate_params
 from ._constraints import GEOMETRY, OBSERVING, POSITIVE, WEDGE
@@ -41,14 +43,26 @@ def _per_channel(array, channel_index, width):
     return np.moveaxis(array[channel_index], 0, -1)
 
 
-def _interferometer(cubes, coverage, *, sample_uv, amplitude, entropy, keys):
-    """Uv sampling and/or thermal noise, cube by cube, in one transverse FFT pass."""
+def _interferometer_tasks(
+    cubes, coverage, *, sample_uv, amplitude, entropy, keys, rows=None, out=None, out_rows=None
+):
+    """One task per cube: uv sampling and/or thermal noise in one transverse FFT pass.
+
+    The task for cube ``rows[i]`` of ``cubes`` (all of them if None) writes it observed into
+    ``out[out_rows[i]]`` (``out``: a new array if None; ``out_rows``: ``rows`` if None), so
+    that one redshift of a Bunch is observed without copying it out, and the cubes of every
+    redshift can share one pool of threads.
+    """
     n_cells = cubes.shape[1]
     half = n_cells // 2 + 1
     mask = _per_channel(coverage.measured[..., :half], coverage.channel_index, half)
     amplitude = None if amplitude is None else _per_channel(amplitude, coverage.channel_index, half)
-    out = np.empty_like(cubes)
-    for i, cube in enumerate(cubes):
+    rows = np.arange(len(cubes)) if rows is None else rows
+    out_rows = rows if out_rows is None else out_rows
+    out = np.empty_like(cubes) if out is None else out
+
+    def observe_one(i):
+        cube = cubes[rows[i]]
         modes = scipy.fft.rfft2(cube, axes=(0, 1))
         if sample_uv:
             modes *= mask
@@ -58,7 +72,21 @@ def _interferometer(cubes, coverage, *, sample_uv, amplitude, entropy, keys):
             noise = scipy.fft.rfft2(white, axes=(0, 1))
             noise *= amplitude
             modes += noise
-        out[i] = scipy.fft.irfft2(modes, s=(n_cells, n_cells), axes=(0, 1))
+        out[out_rows[i]] = scipy.fft.irfft2(modes, s=(n_cells, n_cells), axes=(0, 1))
+
+    return out, [functools.partial(observe_one, i) for i in range(len(rows))]
+
+
+def _run_on_threads(tasks):
+    # One thread per core as the simulator does (FFTs, the generator and the hash release the
+    # GIL); each cube has its own generator, so the result does not depend on the threads.
+    run_threaded(lambda task: task(), tasks, n_jobs=-1)
+
+
+def _interferometer(cubes, coverage, **options):
+    """:func:`_interferometer_tasks` run at once; returns the observed cubes."""
+    out, tasks = _interferometer_tasks(cubes, coverage, **options)
+    _run_on_threads(tasks)
     return out
 
 
@@ -415,8 +443,13 @@ def observe_cubes(
             scan=scan,
             declination=declination,
         )
+    tasks = []
     for redshift, index in groups:
-        block = cubes[index]
+        # Without resolution steps, one redshift is observed straight from the Bunch into
+        # ``out``: no copy of its cubes.
+        block, rows = cubes, index
+        if channel_width is not None or resolution == "gaussian":
+            block, rows = cubes[index], np.arange(len(index))
         if channel_width is not None:
             block = average_channels(
                 block, box_size, redshift, channel_width=channel_width, cosmology=cosmology
@@ -449,26 +482,37 @@ def observe_cubes(
             def keys(i, cube, index=index):
                 return (_KEY_BUNCH, int(index[i]), *content_key(cube))
 
-            block = _interferometer(
+            _, cube_tasks = _interferometer_tasks(
                 block,
                 model,
                 sample_uv=resolution == "uv",
                 amplitude=amplitude,
                 entropy=entropy,
                 keys=keys,
+                rows=rows,
+                out=out,
+                out_rows=index,
             )
-        if remove_mean:
-            block = remove_transverse_mean(block)
+            tasks += cube_tasks
+        else:
+            out[index] = block[rows]
+    # The cubes of every redshift on one pool of threads (5 cubes a redshift would leave a
+    # core idle at the end of each).
+    _run_on_threads(tasks)
+    for redshift, index in groups:
+        # The uv coverage never holds k_perp = 0 (nor does the noise), so uv-sampled cubes
+        # have no transverse mean left to remove.
+        if remove_mean and resolution != "uv":
+            out[index] = remove_transverse_mean(out[index])
         if wedge is not None:
-            block = remove_wedge(
-                block,
+            out[index] = remove_wedge(
+                out[index],
                 box_size,
                 redshift,
                 angle=_wedge_angle(wedge, telescope, redshift),
                 buffer=wedge_buffer,
                 cosmology=cosmology,
             )
-        out[index] = block
     observed = Bunch(**data)
     observed[field] = out
     observed["observation"] = {

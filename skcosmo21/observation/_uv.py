@@ -11,7 +11,9 @@ noise. The :math:`k_\perp = 0` cell is never measured (no baseline has zero leng
 """
 
 import collections
+from concurrent.futures import ThreadPoolExecutor
 
+import joblib
 import numpy as np
 
 from ._telescopes import _baselines
@@ -20,8 +22,9 @@ __all__ = ["baseline_tracks", "grid_uv_samples"]
 
 #: Length of a sidereal day in seconds: the hour angle of a source advances 2π per sidereal day.
 SIDEREAL_DAY_SECONDS = 86164.0905
-#: Baseline samples projected at once; bounds the memory of the (groups × times) arrays.
-_SAMPLES_PER_CHUNK = 4_000_000
+#: Baseline samples projected at once (one task of a thread); bounds the memory of the
+#: (groups × times) arrays and keeps the threads evenly loaded.
+_SAMPLES_PER_CHUNK = 1_000_000
 
 
 def _time_offsets(duration, integration_time):
@@ -106,18 +109,29 @@ def _grids(telescope, cells, *, n_cells, duration, integration_time, declination
     vectors, weights, latitude = _baselines(telescope)
     declination = latitude if declination is None else np.deg2rad(declination)
     hour_angles = 2 * np.pi * _time_offsets(duration, integration_time) / SIDEREAL_DAY_SECONDS
-    grids = np.zeros((len(cells), n_cells, n_cells))
     # Groups of equal redundancy share one unweighted histogram (twice as fast as a weighted
     # one); SKA1-Low has almost no redundancy, HERA a few dozen multiplicities.
+    chunks = []
     for weight in np.unique(weights):
-        group = vectors[weights == weight].astype(np.float32)
+        group = vectors[weights == weight]
         step = max(1, _SAMPLES_PER_CHUNK // len(group))
-        for start in range(0, len(hour_angles), step):
-            angles = hour_angles[start : start + step].astype(np.float32)
-            u, v = baseline_tracks(group, latitude, declination, angles)
-            u, v = u.ravel(), v.ravel()
-            for i, cell in enumerate(cells):
-                grids[i] += weight * _histogram_on_cells(u, v, cell, n_cells)
+        chunks += [(weight, group, start) for start in range(0, len(hour_angles), step)]
+
+    def grid_chunk(chunk):
+        weight, group, start = chunk
+        step = max(1, _SAMPLES_PER_CHUNK // len(group))
+        angles = hour_angles[start : start + step]
+        u, v = baseline_tracks(group, latitude, declination, angles)
+        u, v = u.ravel(), v.ravel()
+        return [weight * _histogram_on_cells(u, v, cell, n_cells) for cell in cells]
+
+    # Projection (NumPy) and histograms (fast_histogram) release the GIL, so chunks run on
+    # threads, one per core as the simulator does. Counts are whole numbers, so their float
+    # sum is exact and does not depend on the order or the number of threads.
+    grids = np.zeros((len(cells), n_cells, n_cells))
+    with ThreadPoolExecutor(min(joblib.cpu_count(), len(chunks))) as pool:
+        for chunk_grids in pool.map(grid_chunk, chunks):
+            grids += np.asarray(chunk_grids)
     mirror = (-np.arange(n_cells)) % n_cells
     grids = grids + grids[:, mirror][:, :, mirror]
     grids[:, 0, 0] = 0.0
