@@ -56,6 +56,24 @@ def test_same_call_is_bitwise_repeatable_and_the_seed_matters(py21cmsense, coeva
     assert not np.array_equal(first, other)
 
 
+def test_the_observation_does_not_depend_on_the_number_of_cores(
+    py21cmsense, coeval_cubes, monkeypatch
+):
+    import joblib
+
+    from skcosmo21.observation import _uv
+
+    # Several chunks of baselines, so that the gridding's threads share the work.
+    monkeypatch.setattr(_uv, "_SAMPLES_PER_CHUNK", 20_000)
+    observed = {}
+    for cores in (1, 3):
+        # Fresh uv gridding on each count of threads (the coverage is cached by track).
+        monkeypatch.setattr(_uv, "_GRID_CACHE", type(_uv._GRID_CACHE)())
+        monkeypatch.setattr(joblib, "cpu_count", lambda cores=cores: cores)
+        observed[cores] = observe_cubes(coeval_cubes, hours=100.0, random_state=5, **FAST)
+    np.testing.assert_array_equal(observed[1].delta_T, observed[3].delta_T)
+
+
 def test_no_noise_pattern_is_shared_between_cubes_or_splits(py21cmsense, coeval_cubes):
     noise = _noise(coeval_cubes, random_state=0)
     # Train and test halves observed in separate calls: their first cubes get different noise.
