@@ -111,16 +111,19 @@ def _grids(telescope, cells, *, n_cells, duration, integration_time, declination
     hour_angles = 2 * np.pi * _time_offsets(duration, integration_time) / SIDEREAL_DAY_SECONDS
     # Groups of equal redundancy share one unweighted histogram (twice as fast as a weighted
     # one); SKA1-Low has almost no redundancy, HERA a few dozen multiplicities.
+    # The tracks stay in float64: fast_histogram works in float64 and would convert float32
+    # input again for every cell size (measured: each histogram 1.3x slower from float32).
     chunks = []
     for weight in np.unique(weights):
         group = vectors[weights == weight]
         step = max(1, _SAMPLES_PER_CHUNK // len(group))
-        chunks += [(weight, group, start) for start in range(0, len(hour_angles), step)]
+        chunks += [
+            (weight, group, hour_angles[start : start + step])
+            for start in range(0, len(hour_angles), step)
+        ]
 
     def grid_chunk(chunk):
-        weight, group, start = chunk
-        step = max(1, _SAMPLES_PER_CHUNK // len(group))
-        angles = hour_angles[start : start + step]
+        weight, group, angles = chunk
         u, v = baseline_tracks(group, latitude, declination, angles)
         u, v = u.ravel(), v.ravel()
         return [weight * _histogram_on_cells(u, v, cell, n_cells) for cell in cells]
