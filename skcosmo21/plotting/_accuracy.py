@@ -183,6 +183,11 @@ def plot_accuracy_vs_observing_time(
     if chance is not None:
         ax.axhline(chance, color="grey", linewidth=0.7)
     ax.set(xscale="log", xlabel="observing time [h]", ylabel="accuracy", ylim=(0, 1.05))
+    low, high = ax.dataLim.intervalx
+    if low == high:
+        # A single observing time on these axes gives autoscaling nothing to span (matplotlib
+        # warns of a singular transformation): half a decade either side.
+        ax.set_xlim(low / 3.0, high * 3.0)
     if label is not None:
         ax.legend(fontsize=8, loc="lower right")
     return ax

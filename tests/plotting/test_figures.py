@@ -100,6 +100,15 @@ def test_accuracy_vs_observing_time_draws_the_curve_and_its_references_in_one_co
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["CNN"]
 
 
+def test_accuracy_vs_observing_time_with_one_time_spans_half_a_decade_either_side(recwarn):
+    fig, ax = plt.subplots()
+    for accuracy in (0.5, 0.7):  # two models on the same axes, both observed for 1,000 h
+        plot_accuracy_vs_observing_time([1000], [accuracy], ax=ax)
+    fig.canvas.draw()
+    assert not [w for w in recwarn if "singular" in str(w.message)]
+    np.testing.assert_allclose(ax.get_xlim(), [1000 / 3, 3000])
+
+
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
