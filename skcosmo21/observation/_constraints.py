@@ -13,7 +13,7 @@ OBSERVING = {
     "telescope": [StrOptions(set(TELESCOPES))],
     "hours_per_day": [Interval(Real, 0, 24, closed="right")],
     "integration_time": POSITIVE,
-    "scan": [StrOptions({"track", "drift"})],
+    "scan": [StrOptions({"track", "drift"}), None],
     "declination": [Interval(Real, -90, 90, closed="both"), None],
 }
 

@@ -19,7 +19,7 @@ from ._constraints import GEOMETRY, OBSERVING, POSITIVE, WEDGE
 from ._filters import wedge_mask
 from ._noise import thermal_noise_cubes, thermal_noise_model
 from ._observe import _bunch_cosmology, _bunch_geometry, _wedge_angle
-from ._telescopes import _observatory, _py21cmsense, _quiet
+from ._telescopes import _observatory, _py21cmsense, _quiet, resolve_scan
 
 __all__ = ["compare_noise_with_21cmsense", "signal_to_noise_per_k"]
 
@@ -284,7 +284,7 @@ def compare_noise_with_21cmsense(
     hours,
     hours_per_day=6.0,
     integration_time=60.0,
-    scan="track",
+    scan=None,
     declination=None,
     n_realizations=16,
     k_edges=None,
@@ -402,6 +402,7 @@ def compare_noise_with_21cmsense(
     True
     """
     cosmology = Cosmology() if cosmology is None else cosmology
+    scan = resolve_scan(telescope, scan)
     settings = dict(
         n_cells=n_cells,
         box_size=box_size,
@@ -499,7 +500,7 @@ def signal_to_noise_per_k(
     hours=(10.0, 100.0, 1000.0),
     hours_per_day=6.0,
     integration_time=60.0,
-    scan="track",
+    scan=None,
     declination=None,
     wedge="horizon",
     wedge_buffer=0.0,

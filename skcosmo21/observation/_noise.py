@@ -52,7 +52,13 @@ from ..physics._observing import SPEED_OF_LIGHT_KM_S
 from ..utils import RANDOM_STATE_CONSTRAINT, Interval, validate_params
 from ._constraints import GEOMETRY, OBSERVING, POSITIVE
 from ._geometry import channel_redshifts
-from ._telescopes import _beam_terms, _check_telescope, beam_crossing_time, system_temperature
+from ._telescopes import (
+    _beam_terms,
+    _check_telescope,
+    beam_crossing_time,
+    resolve_scan,
+    system_temperature,
+)
 from ._uv import grid_uv_samples
 
 __all__ = ["thermal_noise_cubes", "thermal_noise_model"]
@@ -65,7 +71,7 @@ _KEY_CONTENT, _KEY_BUNCH, _KEY_REALIZATION = 0, 1, 2
 
 def _track_duration(telescope, scan, hours_per_day, frequency):
     """Seconds per day that one field is tracked: the whole session, or one beam crossing."""
-    if scan == "track":
+    if resolve_scan(telescope, scan) == "track":
         return hours_per_day * 3600.0
     return min(beam_crossing_time(telescope, frequency), hours_per_day * 3600.0)
 
@@ -91,7 +97,7 @@ def thermal_noise_model(
     hours,
     hours_per_day=6.0,
     integration_time=60.0,
-    scan="track",
+    scan=None,
     declination=None,
     n_los=None,
     cosmology=None,
@@ -115,10 +121,12 @@ def thermal_noise_model(
     integration_time : float, default=60.0
         Seconds per visibility sample; sets how finely the uv tracks are sampled (the noise
         depends on the total time, not on this).
-    scan : {"track", "drift"}, default="track"
+    scan : {"track", "drift"} or None, default=None
         ``"track"``: the box's field is tracked ``hours_per_day`` each day, centred on transit.
         ``"drift"``: the sky drifts overhead and the field is seen for one beam crossing a day
-        (the rest of the session observes other fields).
+        (the rest of the session observes other fields). None: the array's own mode, drift
+        for HERA (fixed dishes pointing at the zenith, which cannot track: an error) and
+        track for the phased arrays (SKA1-Low, MWA).
     declination : float, optional
         Phase-centre declination in degrees; the array's latitude (zenith transit) if None.
     n_los : int, optional
@@ -238,7 +246,7 @@ def _coverage(
             "telescope": telescope,
             "hours_per_day": float(hours_per_day),
             "integration_time": float(integration_time),
-            "scan": scan,
+            "scan": resolve_scan(telescope, scan),
             "declination": None if declination is None else float(declination),
             "box_size": float(box_size),
             "n_cells": int(n_cells),
@@ -308,7 +316,7 @@ def thermal_noise_cubes(
     hours,
     hours_per_day=6.0,
     integration_time=60.0,
-    scan="track",
+    scan=None,
     declination=None,
     n_los=None,
     cosmology=None,

@@ -31,7 +31,7 @@ from ._noise import (
     resolve_entropy,
     thermal_noise_model,
 )
-from ._telescopes import _observatory, telescope_properties
+from ._telescopes import _observatory, resolve_scan, telescope_properties
 
 __all__ = ["add_thermal_noise", "observe_cubes", "sample_uv_coverage"]
 
@@ -105,7 +105,7 @@ def sample_uv_coverage(
     telescope="SKA1-Low",
     hours_per_day=6.0,
     integration_time=60.0,
-    scan="track",
+    scan=None,
     declination=None,
     cosmology=None,
 ):
@@ -183,7 +183,7 @@ def add_thermal_noise(
     hours=1000.0,
     hours_per_day=6.0,
     integration_time=60.0,
-    scan="track",
+    scan=None,
     declination=None,
     sample_uv=True,
     cosmology=None,
@@ -337,7 +337,7 @@ def observe_cubes(
     hours=1000.0,
     hours_per_day=6.0,
     integration_time=60.0,
-    scan="track",
+    scan=None,
     declination=None,
     resolution="uv",
     channel_width=None,
@@ -377,8 +377,8 @@ def observe_cubes(
         Hours observed per day.
     integration_time : float, default=60.0
         Seconds per visibility sample.
-    scan : {"track", "drift"}, default="track"
-        See :func:`~skcosmo21.observation.thermal_noise_model`.
+    scan : {"track", "drift"} or None, default=None
+        See :func:`~skcosmo21.observation.thermal_noise_model` (None: the array's own mode).
     declination : float, optional
         Phase-centre declination in degrees (default: the array's latitude).
     resolution : {"uv", "gaussian"} or None, default="uv"
@@ -418,6 +418,7 @@ def observe_cubes(
     >>> observed.delta_T.shape, observed.observation["telescope"]
     ((1, 16, 16, 16), 'SKA1-Low')
     """
+    scan = resolve_scan(telescope, scan)
     cubes, box_size, per_cube, per_cell = _bunch_geometry(data, field)
     cosmology = _bunch_cosmology(data, cosmology)
     entropy = resolve_entropy(random_state)

@@ -50,9 +50,33 @@ def _quiet(py21cmsense):
         py21cmsense.config.PROGRESS = previous
 
 
+#: Arrays that cannot follow a field across the sky: HERA's dishes are fixed and point at the
+#: zenith, so every field drifts through its beam (DeBoer et al. 2017). The others are
+#: phased arrays of dipoles whose beams are steered electronically.
+DRIFT_ONLY = frozenset({"HERA"})
+
+
 def _check_telescope(telescope):
     if telescope not in TELESCOPES:
         raise ValueError(f"telescope must be one of {sorted(TELESCOPES)}, got {telescope!r}")
+
+
+def resolve_scan(telescope, scan):
+    """The scan of an observation: ``scan``, or the array's own mode when None.
+
+    None means ``"drift"`` for the arrays of :data:`DRIFT_ONLY` and ``"track"`` for the
+    others; asking a drift-only array to track is an error rather than an observation it
+    cannot make.
+    """
+    _check_telescope(telescope)
+    if scan is None:
+        return "drift" if telescope in DRIFT_ONLY else "track"
+    if scan == "track" and telescope in DRIFT_ONLY:
+        raise ValueError(
+            f"{telescope} cannot track a field: its dishes are fixed and point at the zenith. "
+            "Use scan='drift' (or scan=None, the array's own mode)"
+        )
+    return scan
 
 
 @functools.cache

@@ -95,8 +95,9 @@ class ThermalNoise(_CubeTransformer):
         Hours observed per day.
     integration_time : float, default=60.0
         Seconds per visibility sample (sampling of the uv tracks).
-    scan : {"track", "drift"}, default="track"
-        Tracked field or drift scan (one beam crossing per day).
+    scan : {"track", "drift"} or None, default=None
+        Tracked field or drift scan (one beam crossing per day); None: the array's own mode
+        (drift for HERA, which cannot track; track for the others).
     declination : float, default=None
         Phase-centre declination in degrees; the array's latitude if None.
     box_size : float, default=None
@@ -156,7 +157,7 @@ class ThermalNoise(_CubeTransformer):
         hours=1000.0,
         hours_per_day=6.0,
         integration_time=60.0,
-        scan="track",
+        scan=None,
         declination=None,
         box_size=None,
         redshift=None,
@@ -250,8 +251,9 @@ class UVSampling(_CubeTransformer):
         Hours tracked per day (the uv tracks' length).
     integration_time : float, default=60.0
         Seconds per visibility sample.
-    scan : {"track", "drift"}, default="track"
-        Tracked field or drift scan.
+    scan : {"track", "drift"} or None, default=None
+        Tracked field or drift scan; None: the array's own mode (drift for HERA, which cannot
+        track; track for the others).
     declination : float, default=None
         Phase-centre declination in degrees; the array's latitude if None.
     box_size : float, default=None
@@ -288,7 +290,7 @@ class UVSampling(_CubeTransformer):
         *,
         hours_per_day=6.0,
         integration_time=60.0,
-        scan="track",
+        scan=None,
         declination=None,
         box_size=None,
         redshift=None,

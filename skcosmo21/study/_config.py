@@ -218,8 +218,9 @@ class StudyConfig:
         phase centre, or "none").
     hours_per_day : float, default=6.0
         Hours observed per day.
-    scan : {"track", "drift"}, default="track"
-        See :func:`~skcosmo21.observation.thermal_noise_model`.
+    scan : {"track", "drift"} or None, default=None
+        See :func:`~skcosmo21.observation.thermal_noise_model`; None: the array's own mode
+        (drift for HERA, which cannot track; track for SKA1-Low and MWA).
     noise_filter : {"wiener", "none"}, default="wiener"
         Wiener-filter the observed cubes with their noise model and a signal prior from an
         independent simulation before any model sees them (see
@@ -269,7 +270,7 @@ class StudyConfig:
     hours: tuple = ()
     wedge: object = "horizon"
     hours_per_day: float = 6.0
-    scan: str = "track"
+    scan: str | None = None
     noise_filter: str = "wiener"
     test_data: tuple = ()
 
@@ -298,7 +299,7 @@ class StudyConfig:
             "hours": _hours("hours", self.hours),
             "wedge": _wedge("wedge", self.wedge),
             "hours_per_day": _positive_number("hours_per_day", self.hours_per_day),
-            "scan": _one_of("scan", self.scan, ("track", "drift")),
+            "scan": _one_of("scan", self.scan, ("track", "drift", None)),
             "noise_filter": _one_of("noise_filter", self.noise_filter, ("wiener", "none")),
             "test_data": _paths("test_data", self.test_data),
         }
@@ -320,6 +321,13 @@ class StudyConfig:
                 "test_data are real 21cmFAST boxes for the simulated maps, and telescope "
                 "observes the maps: set one of them (observing the test data is not supported)"
             )
+        if checked["telescope"] is not None:
+            from ..observation._telescopes import resolve_scan
+
+            try:
+                resolve_scan(checked["telescope"], checked["scan"])
+            except ValueError as error:
+                raise ConfigurationError(str(error)) from None
         if checked["hours"] and checked["telescope"] is None:
             raise ConfigurationError(
                 "hours are observing times of a telescope: set telescope (e.g. --telescope "

@@ -35,6 +35,7 @@ import numpy as np
 import scipy.fft
 from sklearn.utils import Bunch
 
+from ..observation._telescopes import resolve_scan
 from ._data import StudyError
 
 logger = logging.getLogger("skcosmo21.run")
@@ -61,7 +62,7 @@ def observing_settings(config):
     common = {
         "telescope": config.telescope,
         "hours_per_day": config.hours_per_day,
-        "scan": config.scan,
+        "scan": resolve_scan(config.telescope, config.scan),
         "remove_mean": True,
         "wedge": config.wedge,
     }

@@ -13,6 +13,7 @@ import tempfile
 
 import numpy as np
 
+from ..observation._telescopes import resolve_scan
 from ._config import STUDY_FIGURES, TARGETS, TASK_TARGETS, TASKS
 from ._models import MODEL_NAMES
 from ._sim_to_real import PROTOCOLS
@@ -345,7 +346,8 @@ def observing_figure(results, config):
         ax.set_title(f"task {task}: {TASKS[task]}", fontsize=9)
     wedge = "no wedge cut" if config.wedge == "none" else f"{config.wedge} wedge excluded"
     fig.suptitle(
-        f"{config.telescope}, {config.hours_per_day:g} h/day {config.scan}; mean removed, "
+        f"{config.telescope}, {config.hours_per_day:g} h/day "
+        f"{resolve_scan(config.telescope, config.scan)}; mean removed, "
         f"{wedge}. Dashed: no noise; dotted: simulated maps",
         fontsize=9,
     )

@@ -218,3 +218,23 @@ def test_every_built_in_array_observes(py21cmsense, telescope):
     assert model.system_temperature[0] > properties.receiver_temperature
     assert 0 < model.measured.sum() < model.measured.size
     assert np.all(np.isfinite(model.noise_power[model.measured]))
+
+
+@pytest.mark.parametrize(
+    ("telescope", "mode"), [("HERA", "drift"), ("SKA1-Low", "track"), ("MWA-PhaseII", "track")]
+)
+def test_scan_none_is_the_arrays_own_mode(py21cmsense, telescope, mode):
+    settings = dict(n_cells=8, box_size=300.0, redshift=8.0, hours=100.0, hours_per_day=6.0)
+    default = thermal_noise_model(telescope, **settings)
+    explicit = thermal_noise_model(telescope, scan=mode, **settings)
+    assert default.settings["scan"] == mode
+    assert default.track_seconds == explicit.track_seconds
+    np.testing.assert_array_equal(default.noise_power, explicit.noise_power)
+    if mode == "drift":  # one beam crossing a day, well short of the 6 h session
+        assert default.track_seconds < 6 * 3600.0
+
+
+def test_hera_cannot_track(py21cmsense):
+    settings = dict(n_cells=8, box_size=300.0, redshift=8.0, hours=100.0, scan="track")
+    with pytest.raises(ValueError, match="HERA cannot track a field: its dishes are fixed"):
+        thermal_noise_model("HERA", **settings)

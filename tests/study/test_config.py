@@ -67,9 +67,13 @@ def test_file_then_options_override_the_preset(tmp_path):
         ({"telescope": "HERA", "hours": "10,ten"}, "hours must be a list of positive numbers"),
         ({"telescope": "HERA", "hours": [10, 0]}, "every value of hours must be a positive"),
         ({"telescope": "HERA", "hours": [10, 10.0]}, "hours lists a value twice"),
+        (
+            {"telescope": "HERA", "hours": [10], "scan": "track"},
+            "HERA cannot track a field: its dishes are fixed and point at the zenith",
+        ),
         ({"wedge": "wide"}, r"wedge must be one of \['horizon', 'primary-beam', 'none'\] or an"),
         ({"wedge": 120}, "or an angle in degrees in \\(0, 90\\], got 120"),
-        ({"scan": "raster"}, r"scan must be one of \['track', 'drift'\]"),
+        ({"scan": "raster"}, r"scan must be one of \['track', 'drift', None\]"),
         ({"hours_per_day": 25}, "hours_per_day must be at most 24"),
     ],
 )
