@@ -35,7 +35,6 @@ import numpy as np
 import scipy.fft
 from sklearn.utils import Bunch
 
-from ..observation._telescopes import resolve_scan
 from ._data import StudyError
 
 logger = logging.getLogger("skcosmo21.run")
@@ -59,6 +58,9 @@ def observing_settings(config):
     """
     if not config.observing:
         return []
+    # Imported here: the study's import stays free of the observation package.
+    from ..observation._telescopes import resolve_scan
+
     common = {
         "telescope": config.telescope,
         "hours_per_day": config.hours_per_day,

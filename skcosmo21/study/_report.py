@@ -13,7 +13,6 @@ import tempfile
 
 import numpy as np
 
-from ..observation._telescopes import resolve_scan
 from ._config import STUDY_FIGURES, TARGETS, TASK_TARGETS, TASKS
 from ._models import MODEL_NAMES
 from ._sim_to_real import PROTOCOLS
@@ -314,6 +313,7 @@ def observing_figure(results, config):
     """
     from matplotlib.figure import Figure
 
+    from ..observation._telescopes import resolve_scan
     from ..plotting import plot_accuracy_vs_observing_time
 
     tasks = list(config.tasks)
