@@ -1518,6 +1518,20 @@ _obs(
     _obs_call("remove_transverse_mean", IMAGES),
 )
 
+_obs(
+    "thermal_noise_model: HERA asked to track a field (its dishes are fixed)",
+    ("scan", "HERA", "drift"),
+    _obs_call(
+        "thermal_noise_model",
+        "HERA",
+        n_cells=8,
+        box_size=300.0,
+        redshift=8.0,
+        hours=100.0,
+        scan="track",
+    ),
+)
+
 
 def _mean_removed(cubes):
     np.testing.assert_allclose(np.asarray(cubes).mean(axis=(1, 2)), 0.0, atol=1e-12)

@@ -73,8 +73,8 @@ def resolve_scan(telescope, scan):
         return "drift" if telescope in DRIFT_ONLY else "track"
     if scan == "track" and telescope in DRIFT_ONLY:
         raise ValueError(
-            f"{telescope} cannot track a field: its dishes are fixed and point at the zenith. "
-            "Use scan='drift' (or scan=None, the array's own mode)"
+            f"{telescope} cannot track a field: its dishes are fixed and point at the zenith; "
+            "scan must be 'drift' or None (the array's own mode)"
         )
     return scan
 
