@@ -144,41 +144,35 @@ def _settings(config):
     return observing_settings(config)
 
 
-def signal_to_noise(cubes, config):
-    """P_S / P_N per mode and the significance of P(k) from one box, per k bin."""
-    from sklearn.utils import Bunch
-
-    from skcosmo21.observation import signal_to_noise_per_k
-
-    def subset(mask):
-        return Bunch(
-            delta_T=cubes.delta_T[mask],
-            redshift=cubes.redshift[mask],
-            box_size=cubes.box_size,
-            params=cubes.get("params"),
-        )
-
-    wedge = None if config.wedge == "none" else config.wedge
-    first = cubes.realization == 0
-    common = dict(
+def _observing_options(config):
+    """The study's observation, as keyword arguments of signal_to_noise_per_k."""
+    return dict(
         telescope=config.telescope,
         hours=config.hours,
         hours_per_day=config.hours_per_day,
         scan=config.scan,
-        wedge=wedge,
+        wedge=None if config.wedge == "none" else config.wedge,
     )
+
+
+def signal_to_noise(cubes, config):
+    """P_S / P_N per mode and the significance of P(k) from one box, per k bin."""
+    from skcosmo21.observation import signal_to_noise_per_k
+
+    first = cubes.realization == 0
+    common = _observing_options(config)
     out = {}
     for f_esc in config.escape_fractions:
         mask = first & np.isclose(cubes.escape_fraction, f_esc) & np.isclose(cubes.redshift, 8.0)
         if mask.any():
             out[f"z=8, f_esc={f_esc:g}"] = _snr_entry(
-                signal_to_noise_per_k(subset(mask), **common), cubes.neutral_fraction[mask]
+                signal_to_noise_per_k(_subset(cubes, mask), **common), cubes.neutral_fraction[mask]
             )
     for z in (7.0, 8.0, 9.0, 10.0):
         mask = first & np.isclose(cubes.escape_fraction, 0.15) & np.isclose(cubes.redshift, z)
         if mask.any():
             out[f"z={z:g}, f_esc=0.15"] = _snr_entry(
-                signal_to_noise_per_k(subset(mask), **common), cubes.neutral_fraction[mask]
+                signal_to_noise_per_k(_subset(cubes, mask), **common), cubes.neutral_fraction[mask]
             )
     return out
 
@@ -194,30 +188,13 @@ def class_separation(cubes, config):
     (realization 0, both classes share its initial conditions). A single slice holds less
     than a box, so this bounds what a model can read from one observed slice.
     """
-    from sklearn.utils import Bunch
-
     from skcosmo21.observation import signal_to_noise_per_k
 
-    wedge = None if config.wedge == "none" else config.wedge
-    common = dict(
-        telescope=config.telescope,
-        hours=config.hours,
-        hours_per_day=config.hours_per_day,
-        scan=config.scan,
-        wedge=wedge,
-    )
+    common = _observing_options(config)
     first = cubes.realization == 0
 
     def power_and_error(mask):
-        snr = signal_to_noise_per_k(
-            Bunch(
-                delta_T=cubes.delta_T[mask],
-                redshift=cubes.redshift[mask],
-                box_size=cubes.box_size,
-                params=cubes.get("params"),
-            ),
-            **common,
-        )
+        snr = signal_to_noise_per_k(_subset(cubes, mask), **common)
         # (n_z, n_hours, n_bins): the error of one box's power in each bin.
         return snr.signal_power[:, None, :], snr.signal_power[:, None, :] / snr.box_snr, snr
 
